@@ -1,0 +1,54 @@
+"""Typed errors. A refused command raises :class:`RuleViolation` and records nothing."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+__all__ = [
+    "AggregateNotFound",
+    "ConcurrentUpdateError",
+    "RecoveryCoreError",
+    "RuleViolation",
+]
+
+
+class RecoveryCoreError(Exception):
+    """Base class of every error recoverycore raises on purpose."""
+
+
+class RuleViolation(RecoveryCoreError):
+    """A command was refused because it would break a rule of the procedure.
+
+    ``rule_id`` is the catalogue id (see :mod:`recoverycore.rules`), ``reason`` says in plain
+    words what is wrong, and ``remedy`` what the officer can do instead.
+    """
+
+    def __init__(self, rule_id: str, reason: str, remedy: str) -> None:
+        self.rule_id = rule_id
+        self.reason = reason
+        self.remedy = remedy
+        super().__init__(f"[{rule_id}] {reason} What to do: {remedy}")
+
+
+class AggregateNotFound(RecoveryCoreError, LookupError):
+    """No plan or case with this id has been recorded."""
+
+    def __init__(self, aggregate_id: UUID, kind: str = "plan") -> None:
+        self.aggregate_id = aggregate_id
+        super().__init__(f"No {kind} {aggregate_id} has been recorded.")
+
+
+class ConcurrentUpdateError(RecoveryCoreError):
+    """Someone else recorded on the same plan or case first; nothing of this command was written.
+
+    Re-run the command (``RecoveryApp.handle(command, retries=N)`` does that for you): the rules
+    are checked again against the newer history.
+    """
+
+    def __init__(self, aggregate_id: UUID, expected_version: int) -> None:
+        self.aggregate_id = aggregate_id
+        self.expected_version = expected_version
+        super().__init__(
+            f"{aggregate_id} changed while this command was being decided (it was at version "
+            f"{expected_version}). Nothing was recorded; retry the command."
+        )

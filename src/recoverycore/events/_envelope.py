@@ -1,0 +1,141 @@
+"""The common envelope every recorded event carries (domain reference, section 3.1)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal, Self
+from uuid import UUID, uuid5
+
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "ApsLevel",
+    "Actor",
+    "DomainEvent",
+    "NonEmptyStr",
+    "Role",
+    "Snapshot",
+]
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+_EVENT_ID_NAMESPACE = UUID("6f1c8a52-6a3b-4f0e-9d1e-2b4d2a7c9e10")
+
+ApsLevel = Literal["APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES"]
+
+
+class Role(StrEnum):
+    """Roles named by the two procedures (domain reference 1.2 and 2.2)."""
+
+    MSP_RECORDER = "MSP_RECORDER"
+    MSP_REVIEWER = "MSP_REVIEWER"
+    MSP_APPROVER = "MSP_APPROVER"
+    """An approved decision maker for MSPs."""
+    SERVICE_OFFICER = "SERVICE_OFFICER"
+    """The implementing officer, often the OMC or PSSO."""
+    OMC = "OMC"
+    PSSO = "PSSO"
+    CASE_MANAGER = "CASE_MANAGER"
+    LITIGATION_CASE_MANAGER = "LITIGATION_CASE_MANAGER"
+    TEAM_LEADER = "TEAM_LEADER"
+    OPERATIONAL_LEADER = "OPERATIONAL_LEADER"
+    SENIOR_LITIGATION_OFFICER = "SENIOR_LITIGATION_OFFICER"
+    SRT_OFFICER = "SRT_OFFICER"
+    DEBT_STAFF = "DEBT_STAFF"
+    DPO_DELEGATE = "DPO_DELEGATE"
+    SOCIAL_WORKER = "SOCIAL_WORKER"
+    SYSTEM = "SYSTEM"
+    """A timer or policy acting on the procedure's behalf."""
+
+
+class Actor(BaseModel):
+    """Who acted: staff id, role, APS level and team or site."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    staff_id: NonEmptyStr
+    role: Role
+    aps_level: ApsLevel
+    team: NonEmptyStr
+
+
+class DomainEvent(BaseModel):
+    """Base of every recorded event: a frozen pydantic model with the common envelope.
+
+    ``originator_id`` is the plan or case id and ``originator_version`` its gap-free sequence.
+    ``occurred_at`` is when the action happened, ``recorded_at`` when it was recorded (both from
+    the application's clock unless the command says when the action happened). ``reasons`` are
+    mandatory on decision events (checked before recording), ``rules_applied`` lists the rule
+    ids checked when the command was accepted.
+
+    Schema evolution: raise ``class_version`` and add ``upcast_vN_vM(state: dict) -> None``
+    static methods, as in eventsourcing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    class_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = ""
+    is_decision: ClassVar[bool] = False
+
+    originator_id: UUID
+    originator_version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    actor: Actor
+    authority: str | None = None
+    reasons: tuple[str, ...] = ()
+    evidence_refs: tuple[str, ...] = ()
+    procedure_ref: str
+    rules_applied: tuple[str, ...] = ()
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+    @property
+    def event_id(self) -> UUID:
+        """A stable id derived from (aggregate id, sequence): unique and the same on every replay."""
+        return uuid5(_EVENT_ID_NAMESPACE, f"{self.originator_id}:{self.originator_version}")
+
+    @property
+    def sequence(self) -> int:
+        return self.originator_version
+
+    @property
+    def event_type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def schema_version(self) -> int:
+        return type(self).class_version
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields, without the envelope."""
+        return self.model_dump(mode="json", exclude=_ENVELOPE_FIELDS)
+
+
+_ENVELOPE_FIELDS = frozenset(DomainEvent.model_fields)
+
+
+class Snapshot(BaseModel):
+    """A snapshot of an immutable pydantic aggregate state, for eventsourcing's snapshot store."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: dict[str, Any]
+
+    @classmethod
+    def take(cls, aggregate: Any) -> Self:
+        return cls(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            topic=get_topic(type(aggregate)),
+            state=aggregate.model_dump(mode="json"),
+        )
+
+    def mutate(self, _: Any = None) -> Any:
+        state_class: type[BaseModel] = resolve_topic(self.topic)
+        return state_class.model_validate(self.state)

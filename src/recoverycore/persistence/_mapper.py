@@ -1,0 +1,80 @@
+"""A mapper that stores pydantic events (and still maps eventsourcing's own events)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+from recoverycore.persistence._transcoder import OrjsonTranscoder
+
+__all__ = ["PydanticMapper"]
+
+_POSITION = frozenset({"originator_id", "originator_version"})
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Maps frozen pydantic domain events to :class:`StoredEvent` and back.
+
+    Schema evolution works as in eventsourcing: a class with ``class_version = N`` (a
+    ``ClassVar``) stores that version beside its fields, and reading an older record calls the
+    class's ``upcast_v1_v2(state)``, ``upcast_v2_v3(state)``, ... static methods in turn on the
+    stored dict before the model is validated. Events that are not pydantic models are mapped
+    by eventsourcing's own :class:`Mapper`, so this mapper can serve any application.
+    """
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        if not isinstance(domain_event, BaseModel):
+            return super().to_stored_event(domain_event)
+        transcoder = self.transcoder
+        if isinstance(transcoder, OrjsonTranscoder):
+            state = domain_event.model_dump(exclude=_POSITION)
+            encode = transcoder.encode_native
+        else:
+            state = domain_event.model_dump(mode="json", exclude=_POSITION)
+            encode = transcoder.encode
+        class_version: int = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        stored_state = encode(state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=stored_state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return super().to_domain_event(stored_event)
+        stored_state = stored_event.state
+        try:
+            if self.cipher:
+                stored_state = self.cipher.decrypt(stored_state)
+            if self.compressor:
+                stored_state = self.compressor.decompress(stored_state)
+            state: dict[str, Any] = self.transcoder.decode(stored_state)
+        except Exception as e:
+            msg = (
+                f"Failed to deserialise state of stored event with topic "
+                f"'{stored_event.topic}', originator_id '{stored_event.originator_id}' "
+                f"and originator_version {stored_event.originator_version}: {e}"
+            )
+            raise MapperDeserialisationError(msg) from e
+        class_version: int = getattr(cls, "class_version", 1)
+        from_version: int = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cast(DomainEventProtocol[UUID], cls.model_validate(state))

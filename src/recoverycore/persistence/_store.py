@@ -1,0 +1,85 @@
+"""Which store an application uses, chosen only through eventsourcing's environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from eventsourcing.utils import get_topic
+
+from recoverycore.persistence._mapper import PydanticMapper
+from recoverycore.persistence._transcoder import OrjsonTranscoder
+
+__all__ = [
+    "DEFAULT_DB_PATH",
+    "MAPPER_TOPIC",
+    "TRANSCODER_TOPIC",
+    "in_memory_env",
+    "postgres_env",
+    "resolve_store_env",
+    "sqlite_env",
+]
+
+MAPPER_TOPIC = get_topic(PydanticMapper)
+TRANSCODER_TOPIC = get_topic(OrjsonTranscoder)
+DEFAULT_DB_PATH = Path("recoverycore.db")
+"""The embedded SQLite file used by the CLI and examples when nothing else is said."""
+
+_CODEC = {"MAPPER_TOPIC": MAPPER_TOPIC, "TRANSCODER_TOPIC": TRANSCODER_TOPIC}
+
+
+def in_memory_env() -> dict[str, str]:
+    """eventsourcing's in-memory (POPO) recorders: for unit tests and experiments."""
+    return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_CODEC}
+
+
+def sqlite_env(path: str | os.PathLike[str]) -> dict[str, str]:
+    """eventsourcing's SQLite recorders on one file (``":memory:"`` for an in-process database)."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+        **_CODEC,
+    }
+
+
+def postgres_env(
+    *,
+    dbname: str,
+    host: str = "127.0.0.1",
+    port: int | str = 5432,
+    user: str = "postgres",
+    password: str = "",
+    schema: str = "",
+) -> dict[str, str]:
+    """eventsourcing's PostgreSQL recorders (psycopg 3)."""
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": password,
+        **_CODEC,
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return env
+
+
+def resolve_store_env(
+    db: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The store the command line and examples use.
+
+    In order: an explicit ``db`` path (``--db``); eventsourcing's own ``PERSISTENCE_MODULE`` with
+    its variables (e.g. ``eventsourcing.postgres`` and ``POSTGRES_*``) when set in the
+    environment; the ``RECOVERYCORE_DB`` path; else ``./recoverycore.db``.
+    """
+    environ = os.environ if environ is None else environ
+    if db is not None:
+        return sqlite_env(db)
+    if environ.get("PERSISTENCE_MODULE"):
+        return {**{k: v for k, v in environ.items() if k.isupper()}, **_CODEC}
+    return sqlite_env(environ.get("RECOVERYCORE_DB") or DEFAULT_DB_PATH)
