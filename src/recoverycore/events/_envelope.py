@@ -10,8 +10,8 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
-    "ApsLevel",
     "Actor",
+    "ApsLevel",
     "DomainEvent",
     "NonEmptyStr",
     "Role",
@@ -94,7 +94,7 @@ class DomainEvent(BaseModel):
 
     @property
     def event_id(self) -> UUID:
-        """A stable id derived from (aggregate id, sequence): unique and the same on every replay."""
+        """A stable id from (aggregate id, sequence): unique, and the same on every replay."""
         return uuid5(_EVENT_ID_NAMESPACE, f"{self.originator_id}:{self.originator_version}")
 
     @property

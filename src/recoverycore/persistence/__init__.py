@@ -1,4 +1,4 @@
-"""Storage configuration: eventsourcing's own recorders, our pydantic mapper and orjson transcoder."""
+"""Storage configuration: eventsourcing recorders, our pydantic mapper, orjson transcoder."""
 
 from recoverycore.persistence._mapper import PydanticMapper
 from recoverycore.persistence._store import (

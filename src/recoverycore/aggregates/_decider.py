@@ -1,0 +1,87 @@
+"""What every aggregate's ``decide`` shares: the command envelope, the context, rule checks."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from recoverycore.errors import RuleViolation
+from recoverycore.events._envelope import Actor, DomainEvent
+
+__all__ = ["Command", "Decision"]
+
+E = TypeVar("E", bound=DomainEvent)
+
+
+class Command(BaseModel):
+    """Fields every command carries: who acts, why, on what evidence, and (optionally) when.
+
+    ``occurred_at`` is when the action happened if it is recorded afterwards (a call made at
+    10:05 and recorded at 10:30); when left out the application's clock supplies it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+    reasons: tuple[str, ...] = ()
+    evidence_refs: tuple[str, ...] = ()
+    authority: str | None = None
+    occurred_at: AwareDatetime | None = None
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+
+class Decision:
+    """Collects the rules checked and the events emitted while deciding one command."""
+
+    def __init__(
+        self,
+        command: Command,
+        aggregate_id: UUID,
+        version: int,
+        now: AwareDatetime,
+        procedure_ref: str,
+    ) -> None:
+        self.command = command
+        self.aggregate_id = aggregate_id
+        self.version = version
+        self.now = now
+        self.occurred_at = command.occurred_at or now
+        self.procedure_ref = procedure_ref
+        self.rules: list[str] = []
+        self.events: list[DomainEvent] = []
+
+    def require(self, ok: bool, rule_id: str, reason: str, remedy: str) -> None:
+        """Check one rule: refuse the whole command, recording nothing, when it does not hold."""
+        self.applied(rule_id)
+        if not ok:
+            raise RuleViolation(rule_id, reason, remedy)
+
+    def applied(self, *rule_ids: str) -> None:
+        """Note rules that were checked and held without a ``require`` (e.g. a safeguard that
+        did not block)."""
+        for rule_id in rule_ids:
+            if rule_id not in self.rules:
+                self.rules.append(rule_id)
+
+    def emit(self, event_class: type[E], *, procedure_ref: str | None = None, **fields: Any) -> E:
+        command = self.command
+        event = event_class(
+            originator_id=self.aggregate_id,
+            originator_version=self.version + len(self.events) + 1,
+            occurred_at=self.occurred_at,
+            recorded_at=self.now,
+            actor=command.actor,
+            authority=command.authority,
+            reasons=command.reasons,
+            evidence_refs=command.evidence_refs,
+            procedure_ref=procedure_ref or self.procedure_ref,
+            rules_applied=tuple(self.rules),
+            correlation_id=command.correlation_id,
+            causation_id=command.causation_id,
+            **fields,
+        )
+        self.events.append(event)
+        return event
