@@ -1,1 +1,96 @@
-"""recoverycore."""
+"""recoverycore: rule-checked, event-sourced records of two government case-management procedures.
+
+* Managed Service Plans (procedure 104-07050030) as the ``ManagedServicePlan`` aggregate:
+  commands in :mod:`recoverycore.aggregates.msp`, events in :mod:`recoverycore.events.msp`.
+* :class:`RecoveryApp` records them (SQLite, PostgreSQL or in memory) and reads them back.
+* :data:`recoverycore.rules.CATALOGUE` lists every rule, its text and source step.
+* :mod:`recoverycore.testing` has builders, given/when/then and Hypothesis strategies.
+"""
+
+from recoverycore.aggregates._decider import Command
+from recoverycore.aggregates.msp import (
+    AddMspNote,
+    ApproveMsp,
+    AttachFinalLetter,
+    ClearVulnerabilityFlag,
+    CompleteReview,
+    ExpireMsp,
+    GrantOneOffVariation,
+    InviteCustomerToReview,
+    IssueContactCard,
+    LinkIncident,
+    MspCommand,
+    MspConfig,
+    MspState,
+    RecordCustomerInformed,
+    RecordDecisionNotToContactDirectly,
+    RecordLetterDeliveryOutcome,
+    RecordMsp,
+    RecordNotificationCallAttempt,
+    RecordPoliceHandDelivery,
+    RecordRepresentativeContact,
+    RecordVulnerabilityFlag,
+    RejectMsp,
+    SendBehaviourWarning,
+    SendMspLetter,
+    SendMspSms,
+    SendRestrictionReminder,
+    WithdrawMsp,
+)
+from recoverycore.application import RecoveryApp
+from recoverycore.clock import Clock, SimulatedClock, SystemClock
+from recoverycore.errors import (
+    AggregateNotFound,
+    ConcurrentUpdateError,
+    RecoveryCoreError,
+    RuleViolation,
+)
+from recoverycore.events._envelope import Actor, DomainEvent, Role
+from recoverycore.rules import CATALOGUE, Rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATALOGUE",
+    "Actor",
+    "AddMspNote",
+    "AggregateNotFound",
+    "ApproveMsp",
+    "AttachFinalLetter",
+    "ClearVulnerabilityFlag",
+    "Clock",
+    "Command",
+    "CompleteReview",
+    "ConcurrentUpdateError",
+    "DomainEvent",
+    "ExpireMsp",
+    "GrantOneOffVariation",
+    "InviteCustomerToReview",
+    "IssueContactCard",
+    "LinkIncident",
+    "MspCommand",
+    "MspConfig",
+    "MspState",
+    "RecordCustomerInformed",
+    "RecordDecisionNotToContactDirectly",
+    "RecordLetterDeliveryOutcome",
+    "RecordMsp",
+    "RecordNotificationCallAttempt",
+    "RecordPoliceHandDelivery",
+    "RecordRepresentativeContact",
+    "RecordVulnerabilityFlag",
+    "RecoveryApp",
+    "RecoveryCoreError",
+    "RejectMsp",
+    "Role",
+    "Rule",
+    "RuleViolation",
+    "SendBehaviourWarning",
+    "SendMspLetter",
+    "SendMspSms",
+    "SendRestrictionReminder",
+    "SimulatedClock",
+    "SystemClock",
+    "WithdrawMsp",
+    "__version__",
+]

@@ -1183,7 +1183,7 @@ def _note(s: MspState, c: AddMspNote, d: Decision, config: MspConfig) -> None:
 
 # -- evolve ---------------------------------------------------------------------------------------
 _Evolver: TypeAlias = Callable[[MspState, Any], dict[str, Any]]
-_EVOLVERS: dict[type[MspEvent], _Evolver] = {}
+_EVOLVERS: dict[type[DomainEvent], _Evolver] = {}
 
 
 def _on(event_type: type[MspEvent]) -> Callable[[_Evolver], _Evolver]:

@@ -114,7 +114,7 @@ class DomainEvent(BaseModel):
         return self.model_dump(mode="json", exclude=_ENVELOPE_FIELDS)
 
 
-_ENVELOPE_FIELDS = frozenset(DomainEvent.model_fields)
+_ENVELOPE_FIELDS: set[str] = set(DomainEvent.model_fields)
 
 
 class Snapshot(BaseModel):

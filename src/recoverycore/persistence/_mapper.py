@@ -14,7 +14,7 @@ from recoverycore.persistence._transcoder import OrjsonTranscoder
 
 __all__ = ["PydanticMapper"]
 
-_POSITION = frozenset({"originator_id", "originator_version"})
+_POSITION: set[str] = {"originator_id", "originator_version"}
 
 
 class PydanticMapper(Mapper[UUID]):
