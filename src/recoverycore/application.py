@@ -144,6 +144,10 @@ class RecoveryApp(Application[UUID]):
             raise AggregateNotFound(aggregate_id, kind="plan or case")
         return [e for e in events if isinstance(e, DomainEvent)]
 
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether anything has been recorded on this plan or case id."""
+        return any(True for _ in self.events.get(aggregate_id, limit=1))
+
     def _plan_or_none(self, plan_id: UUID) -> msp.MspState | None:
         try:
             return self.plan(plan_id)

@@ -109,7 +109,7 @@ __all__ = [
 MspStatus = Literal["DRAFT", "ACTIVE", "UNDER_REVIEW", "REJECTED", "WITHDRAWN", "ENDED", "EXPIRED"]
 TERMINAL: frozenset[str] = frozenset({"REJECTED", "WITHDRAWN", "ENDED", "EXPIRED"})
 IN_FORCE: frozenset[str] = frozenset({"ACTIVE", "UNDER_REVIEW"})
-CALL_CHECKLIST: frozenset[str] = frozenset(get_args(CallTopic))
+CALL_CHECKLIST: frozenset[CallTopic] = frozenset(get_args(CallTopic))
 """Step 1's checklist: what a successful notification call covers."""
 SMS_REASONS: frozenset[str] = frozenset(get_args(SmsReason))
 _HAND_DELIVERY = frozenset({"STAFF_HAND_DELIVERY", "SECURITY_GUARD_HAND_DELIVERY"})
@@ -486,10 +486,10 @@ def _status_in(d: Decision, state: MspState, allowed: Iterable[str], doing: str)
     )
 
 
-def _decision_maker(d: Decision, config: MspConfig, doing: str) -> None:
+def _decision_maker(d: Decision, config: MspConfig, doing: str, rule_id: str = "MSP-A3") -> None:
     d.require(
         d.command.actor.role in config.decision_maker_roles,
-        "MSP-A3",
+        rule_id,
         f"Only an approved decision maker may {doing}; "
         f"{d.command.actor.staff_id} acts as {d.command.actor.role.value}.",
         "Ask an approved MSP decision maker to do this.",
@@ -864,7 +864,7 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
         f"MSP SMS is for Centrelink customers only; this is a {s.program.lower()} MSP.",
         "Notify the customer by phone and by the MSP letter.",
     )
-    _decision_maker(d, config, "send an MSP SMS")
+    _decision_maker(d, config, "send an MSP SMS", rule_id="MSP-R2")
     d.require(
         c.reason_code in SMS_REASONS,
         "MSP-R3",

@@ -1,0 +1,194 @@
+"""The ``recoverycore`` command line: a thin shell over the public API."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+import structlog
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from recoverycore.application import RecoveryApp
+from recoverycore.clock import SimulatedClock
+from recoverycore.demo import DEMO_PLAN_ID, DEMO_START, run_demo
+from recoverycore.errors import AggregateNotFound
+from recoverycore.events._envelope import DomainEvent
+from recoverycore.persistence import resolve_store_env
+from recoverycore.rules import CATALOGUE
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Record and audit Managed Service Plans and case managed debt recovery.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+# A pipe or CI log gets a wide table rather than an 80-column one.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite file to use (default: $RECOVERYCORE_DB, else ./recoverycore.db). "
+        "PostgreSQL is chosen with eventsourcing's PERSISTENCE_MODULE and POSTGRES_* variables.",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _configure_logging(verbose: bool) -> None:
+    # Command logs go to stderr so that --format json output stays parseable.
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(10 if verbose else 30),
+    )
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every command to stderr.")
+    ] = False,
+) -> None:
+    _configure_logging(verbose)
+
+
+def _open(db: Path | None, **kwargs: Any) -> RecoveryApp:
+    return RecoveryApp(env=resolve_store_env(db), **kwargs)
+
+
+def _event_row(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "event_id": str(event.event_id),
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        **event.model_dump(mode="json", exclude={"originator_version"}),
+    }
+
+
+def _summary(event: DomainEvent) -> str:
+    parts = []
+    for key, value in event.payload().items():
+        if value in (None, "", [], {}):
+            continue
+        # Free text (notes, reasons why an SMS was blocked) is what an auditor reads: keep it.
+        text, limit = (value, 400) if isinstance(value, str) else (orjson.dumps(value).decode(), 90)
+        parts.append(f"{key}={text if len(text) <= limit else text[: limit - 3] + '...'}")
+    return "; ".join(parts)
+
+
+def print_history(events: list[DomainEvent], title: str) -> None:
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("#", justify="right", width=3)
+    table.add_column("occurred (recorded)", width=19)
+    table.add_column("event / who", width=30)
+    table.add_column("procedure step, rules checked, details, reasons", ratio=1)
+    for e in events:
+        when = e.occurred_at.strftime("%a %d %b %Y\n%H:%M %z")
+        if e.recorded_at != e.occurred_at:
+            when += f"\n({e.recorded_at.strftime('%d %b %H:%M')})"
+        who = (
+            f"[bold]{e.event_type}[/]\n{e.actor.staff_id} {e.actor.role.value} {e.actor.aps_level}"
+        )
+        lines = [
+            e.procedure_ref + (f" | rules: {', '.join(e.rules_applied)}" if e.rules_applied else "")
+        ]
+        if details := _summary(e):
+            lines.append(details)
+        if e.reasons:
+            lines.append("[italic]reasons:[/] " + " ".join(e.reasons))
+        if e.evidence_refs:
+            lines.append("evidence: " + ", ".join(e.evidence_refs))
+        if e.authority:
+            lines.append("authority: " + e.authority)
+        table.add_row(str(e.sequence), when, who, "\n".join(lines))
+    console.print(table)
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Record the example MSP end to end and print its history (safe to run again)."""
+    clock = SimulatedClock(DEMO_START)
+    with _open(db, clock=clock) as recovery:
+        store = recovery.describe_store()
+        console.print(f"[bold]recoverycore demo[/] on {store['persistence']} ({store['database']})")
+        steps = run_demo(recovery, clock)
+        if steps is None:
+            console.print(f"The demo plan {DEMO_PLAN_ID} is already recorded; showing its history.")
+        else:
+            for step in steps:
+                stamp = step.at.strftime("%a %d %b %H:%M")
+                if step.refused is not None:
+                    console.print(
+                        f"  {stamp}  {step.title}\n      [red]refused {step.refused.rule_id}[/]: "
+                        f"{step.refused.reason} [dim]{step.refused.remedy}[/]"
+                    )
+                else:
+                    console.print(
+                        f"  {stamp}  {step.title}\n      recorded {', '.join(step.recorded)}"
+                    )
+        state = recovery.plan(DEMO_PLAN_ID)
+        print_history(recovery.history(DEMO_PLAN_ID), f"History of MSP {DEMO_PLAN_ID}")
+        console.print(
+            f"status {state.status}; notification complete: {state.notification_complete}; "
+            f"customer informed on {state.customer_informed_on}; letter {state.letter_outcome}.\n"
+            f"See it again with: recoverycore history {DEMO_PLAN_ID}"
+        )
+
+
+@app.command()
+def history(
+    aggregate_id: Annotated[UUID, typer.Argument(help="The plan (or case) id.")],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Print every event recorded on a plan or case, oldest first."""
+    with _open(db) as recovery:
+        try:
+            events = recovery.history(aggregate_id)
+        except AggregateNotFound as missing:
+            err.print(f"[red]{missing}[/] Check the id, and the store (--db).")
+            raise typer.Exit(code=1) from None
+    if fmt is Format.json:
+        sys.stdout.write(orjson.dumps([_event_row(e) for e in events]).decode() + "\n")
+    else:
+        print_history(events, f"History of {aggregate_id}")
+
+
+@app.command()
+def rules(fmt: FormatOption = Format.text) -> None:
+    """The rule catalogue: every rule id, its text and the procedure step it comes from."""
+    entries = list(CATALOGUE.values())
+    if fmt is Format.json:
+        sys.stdout.write(orjson.dumps([r.model_dump(mode="json") for r in entries]).decode() + "\n")
+        return
+    table = Table(title="recoverycore rule catalogue", show_lines=True, expand=True)
+    table.add_column("id")
+    table.add_column("rule", ratio=3)
+    table.add_column("source step")
+    table.add_column("sources")
+    for r in entries:
+        rid = r.id + (" [A]" if r.assumption else "")
+        extra = f"\nsetting: {r.setting}" if r.setting else ""
+        table.add_row(rid, r.text + extra, r.source_step, ", ".join(r.sources))
+    console.print(table)
+
+
+def main() -> None:
+    app()
