@@ -1,0 +1,118 @@
+"""The command line, the README's code and the examples, run as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from recoverycore import CATALOGUE, RecoveryApp
+from recoverycore.cli import app as cli
+from recoverycore.demo import DEMO_PLAN_ID
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_the_demo_records_the_example_msp_and_prints_its_history(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = runner.invoke(cli, ["demo", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "refused MSP-R2" in result.output
+    assert "recorded MspSmsBlocked" in result.output
+    assert "MspLetterDelivered" in result.output
+    with RecoveryApp.sqlite(db) as app:
+        plan = app.plan(DEMO_PLAN_ID)
+        types = [e.event_type for e in app.history(DEMO_PLAN_ID)]
+    assert plan.notification_complete
+    assert plan.letter_outcome == "DELIVERED"
+    blocked = types.index("MspSmsBlocked")
+    assert types.index("MspSmsSent") > blocked
+
+
+def test_running_the_demo_again_records_nothing_more(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert runner.invoke(cli, ["demo", "--db", str(db)]).exit_code == 0
+    with RecoveryApp.sqlite(db) as app:
+        before = len(app.history(DEMO_PLAN_ID))
+    again = runner.invoke(cli, ["demo", "--db", str(db)])
+    assert again.exit_code == 0
+    assert "already recorded" in again.output
+    with RecoveryApp.sqlite(db) as app:
+        assert len(app.history(DEMO_PLAN_ID)) == before
+
+
+def test_the_demo_uses_the_file_named_by_recoverycore_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "from-env.db"
+    monkeypatch.delenv("PERSISTENCE_MODULE", raising=False)
+    monkeypatch.setenv("RECOVERYCORE_DB", str(db))
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    assert db.exists()
+
+
+def test_history_as_json_is_every_event_with_its_envelope(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    runner.invoke(cli, ["demo", "--db", str(db)])
+    result = runner.invoke(cli, ["history", str(DEMO_PLAN_ID), "--db", str(db), "-f", "json"])
+    assert result.exit_code == 0
+    rows = orjson.loads(result.stdout)
+    assert [r["sequence"] for r in rows] == list(range(1, len(rows) + 1))
+    first = rows[0]
+    assert first["event_type"] == "MspRecorded"
+    assert first["actor"]["role"] == "MSP_RECORDER"
+    assert first["procedure_ref"] == "104-07050030 S1"
+    assert "MSP-R11" in first["rules_applied"]
+
+
+def test_history_of_an_unknown_id_says_so_and_fails(tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli, ["history", "00000000-0000-4000-8000-000000000000", "--db", str(tmp_path / "x.db")]
+    )
+    assert result.exit_code == 1
+    assert "No plan or case" in result.output
+
+
+def test_rules_as_json_lists_the_whole_catalogue_with_source_steps() -> None:
+    result = runner.invoke(cli, ["rules", "--format", "json"])
+    assert result.exit_code == 0
+    rules = orjson.loads(result.stdout)
+    assert [r["id"] for r in rules] == list(CATALOGUE)
+    assert all(r["text"] and r["source_step"].startswith("104-07050030") for r in rules)
+
+
+def test_rules_as_text_shows_each_rule_id() -> None:
+    result = runner.invoke(cli, ["rules"])
+    assert result.exit_code == 0
+    for rule_id in CATALOGUE:
+        assert rule_id in result.output
+
+
+def test_the_console_script_is_installed_and_runs() -> None:
+    script = Path(sys.executable).with_name("recoverycore")
+    result = subprocess.run([str(script), "rules", "-f", "json"], capture_output=True, check=True)
+    assert len(orjson.loads(result.stdout)) == len(CATALOGUE)
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_every_example_runs(example: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks, "the README shows the API with code"
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
