@@ -1,0 +1,188 @@
+"""The rule catalogue is complete, cited, and every rule in it can actually be triggered.
+
+``TRIGGERS`` gives, for every catalogue id, a history and a command that trips that rule:
+adding a rule to the catalogue without a scenario here fails, and so does a rule that no
+scenario can make ``decide`` enforce.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recoverycore.aggregates import msp
+from recoverycore.errors import RuleViolation
+from recoverycore.events._envelope import Role
+from recoverycore.events.msp import (
+    Behaviour,
+    ContactPoint,
+    MspSmsBlocked,
+    MultiRecordCheck,
+    Restriction,
+)
+from recoverycore.rules import CATALOGUE, MSP_PROC, Rule, rule
+from recoverycore.testing import EPOCH, MspBuilder, Scenario, given, msp_builder, staff
+
+B = msp_builder()
+Trigger = Callable[[], tuple[Scenario, msp.MspCommand]]
+
+
+def draft(b: MspBuilder = B) -> Scenario:
+    return given(b.recorded())
+
+
+def active(b: MspBuilder = B) -> Scenario:
+    return given(b.approved_plan())
+
+
+def flagged(flag: str) -> Scenario:
+    return active().then(B.command(msp.RecordVulnerabilityFlag, flag=flag, source="Phone call"))
+
+
+def command(cls: type[msp.MspCommand], **fields: Any) -> msp.MspCommand:
+    made: msp.MspCommand = B.command(cls, **fields)
+    return made
+
+
+def medicare_sms() -> tuple[Scenario, msp.MspCommand]:
+    b = msp_builder(program="MEDICARE")
+    return active(b), b.sms()
+
+
+def variation_for_a_write_only_plan() -> tuple[Scenario, msp.MspCommand]:
+    b = msp_builder(restrictions=(Restriction(kind="WRITE_ONLY"),))
+    appointment = EPOCH + timedelta(days=7)
+    grant = b.command(
+        msp.GrantOneOffVariation,
+        actor=b.approver,
+        appointment_at=appointment,
+        site="Parramatta",
+        purpose="Identity check",
+    )
+    return active(b), grant
+
+
+def strangers_contact_card() -> tuple[Scenario, msp.MspCommand]:
+    stranger = ContactPoint(role="OMC", staff_id="omc-9", name="Al Other", phone="1800 999 999")
+    return active(), command(msp.IssueContactCard, omc_psso=stranger)
+
+
+MULTIPLE = MultiRecordCheck(performed_at=EPOCH, result="MULTIPLE")
+VAGUE = (Behaviour(label="Aggressive", description="Was very aggressive and inappropriate."),)
+
+TRIGGERS: dict[str, Trigger] = {
+    "MSP-R1": medicare_sms,
+    "MSP-R2": lambda: (active(), B.sms(actor=staff(Role.OMC))),
+    "MSP-R3": lambda: (active(), B.sms(reason_code="BECAUSE")),
+    "MSP-R4": lambda: (active(), B.sms(multi_record_check=MULTIPLE)),
+    "MSP-R5": lambda: (active(), B.sms(smem_checked_at=None)),
+    "MSP-R6": lambda: (flagged("SUICIDE_SELF_HARM"), B.sms()),
+    "MSP-R7": lambda: (flagged("FDV_IMMEDIATE_THREAT"), B.sms()),
+    "MSP-R8": lambda: (active().then(B.sms()), command(msp.RecordCustomerInformed, channel="SMS")),
+    "MSP-R9": lambda: (active(), B.attach(approval_status="DRAFT")),
+    "MSP-R10": lambda: (
+        active().then(B.attach()),
+        B.send_letter(delivery_method="SECURITY_GUARD_HAND_DELIVERY"),
+    ),
+    "MSP-R11": lambda: (given(), B.record(behaviours=VAGUE)),
+    "MSP-R12": lambda: (active(), B.call(note_text=" ")),
+    "MSP-R13": lambda: (active(), B.call(outcome="AGGRESSION")),
+    "MSP-R14": lambda: (given(), B.record(end_date=EPOCH.date())),
+    "MSP-R15": lambda: (draft(), B.approve(reasons=("Approved.",))),
+    "MSP-A1": lambda: (draft(), B.call()),
+    "MSP-A2": lambda: (draft(), B.approve(actor=staff(Role.MSP_APPROVER, B.recorder.staff_id))),
+    "MSP-A3": lambda: (draft(), B.approve(actor=B.reviewer)),
+    "MSP-A4": lambda: (active(), command(msp.RecordCustomerInformed, channel="PHONE")),
+    "MSP-A5": lambda: (active(), B.call(outcome="ENGAGED_SUCCESSFUL", topics_covered=("REASONS",))),
+    "MSP-A6": strangers_contact_card,
+    "MSP-A7": lambda: (active().then(B.attach()), B.send_letter(tracking_id="")),
+    "MSP-A8": variation_for_a_write_only_plan,
+    "MSP-A9": lambda: (active(), command(msp.ExpireMsp, actor=staff(Role.SYSTEM))),
+    "MSP-A10": lambda: (draft(), B.record()),
+}
+"""For every rule: a history and a command that the rule refuses (or, for the SMS safeguards
+MSP-R4, MSP-R6 and MSP-R7, blocks by recording ``MspSmsBlocked``)."""
+
+
+def rule_triggered(scenario: Scenario, cmd: msp.MspCommand) -> str | None:
+    """The rule that refused ``cmd`` or blocked the SMS it asked for; None if it went through."""
+    try:
+        events = scenario.when(cmd)
+    except RuleViolation as refusal:
+        return refusal.rule_id
+    blocked = [e.rule_id for e in events if isinstance(e, MspSmsBlocked)]
+    return blocked[0] if blocked else None
+
+
+def test_the_trigger_table_names_exactly_the_catalogues_rules() -> None:
+    assert set(TRIGGERS) == set(CATALOGUE)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOGUE))
+def test_every_rule_in_the_catalogue_has_a_scenario_that_triggers_it(rule_id: str) -> None:
+    assert rule_id in TRIGGERS, f"add a scenario that triggers {rule_id} to TRIGGERS"
+    scenario, cmd = TRIGGERS[rule_id]()
+
+    assert rule_triggered(scenario, cmd) == rule_id
+
+
+@pytest.mark.parametrize("rule_id", ["MSP-R4", "MSP-R6", "MSP-R7"])
+def test_the_sms_safeguards_record_the_block_instead_of_refusing(rule_id: str) -> None:
+    scenario, cmd = TRIGGERS[rule_id]()
+
+    [blocked] = scenario.when(cmd)
+    assert isinstance(blocked, MspSmsBlocked)
+    assert blocked.rule_id == rule_id
+    assert rule_id in blocked.rules_applied
+
+
+@pytest.mark.parametrize("entry", list(CATALOGUE.values()), ids=lambda r: str(r.id))
+def test_every_rule_has_its_text_and_cites_its_procedure_step(entry: Rule) -> None:
+    assert CATALOGUE[entry.id] is entry
+    assert rule(entry.id) is entry
+    assert entry.text.strip()
+    assert entry.sources
+    if entry.applies_to == "ManagedServicePlan":
+        assert entry.id.startswith("MSP-")
+        assert entry.procedure == MSP_PROC
+    assert entry.source_step.startswith(f"{entry.procedure} ")
+    assert entry.source_step.removeprefix(entry.procedure).strip()
+
+
+@pytest.mark.parametrize(
+    "entry", [r for r in CATALOGUE.values() if r.setting], ids=lambda r: str(r.id)
+)
+def test_a_rules_settings_are_fields_of_the_msp_config(entry: Rule) -> None:
+    assert entry.setting is not None
+    settings = {name.strip() for name in entry.setting.split(",")}
+
+    assert settings <= set(msp.MspConfig.model_fields)
+
+
+def test_an_unknown_rule_id_is_not_in_the_catalogue() -> None:
+    with pytest.raises(KeyError):
+        rule("MSP-R99")
+
+
+def _rule_ids_named_in_the_aggregate() -> set[str]:
+    source = Path(msp.__file__).read_text(encoding="utf-8")
+    return set(re.findall(r"\"(MSP-[A-Z]\d+)\"", source))
+
+
+def test_every_rule_id_decide_can_raise_is_in_the_catalogue() -> None:
+    named = _rule_ids_named_in_the_aggregate()
+
+    assert len(named) >= 20, "the aggregate names its rules as string literals"
+    assert named <= set(CATALOGUE), f"not in the catalogue: {sorted(named - set(CATALOGUE))}"
+
+
+def test_every_msp_rule_in_the_catalogue_is_enforced_by_the_aggregate() -> None:
+    msp_rules = {r.id for r in CATALOGUE.values() if r.applies_to == "ManagedServicePlan"}
+
+    missing = msp_rules - _rule_ids_named_in_the_aggregate()
+    assert not missing, f"catalogued but never checked by decide: {sorted(missing)}"
