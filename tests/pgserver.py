@@ -27,6 +27,7 @@ import glob
 import os
 import pwd
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -167,17 +168,21 @@ class PgServer:
             )
 
     def reset_schemas(self, dbname: str, schemas: Sequence[str] = ("public",)) -> None:
-        """Drop the schemas (with every table, type and function in them) and recreate them.
+        """Drop the schemas (with every table, type and function in them) and recreate them empty.
 
-        ``public`` is recreated; other schemas are left absent, as eventsourcing's recorders
-        create their schema when they create their tables.
+        eventsourcing's recorders don't create their schema, so a schema other than ``public``
+        must be made this way (or with :meth:`create_schema`) before they are used with it.
         """
         with self.connect(dbname) as conn:
             for schema in schemas:
                 ident = sql.Identifier(schema)
                 conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(ident))
-                if schema == "public":
-                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
+
+    def create_schema(self, dbname: str, schema: str) -> None:
+        """Create a schema if it doesn't exist."""
+        with self.connect(dbname) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
 class _Cluster:
@@ -248,7 +253,7 @@ class _Cluster:
         """Start on a free port (another one if that is taken meanwhile); return the port."""
         for _ in range(_START_ATTEMPTS):
             port = _free_port()
-            options = f"-k {self.base} -h 127.0.0.1 -p {port} -F"
+            options = f"-k {shlex.quote(str(self.base))} -h 127.0.0.1 -p {port} -F"
             result = self._run(
                 self.pg_ctl, "-D", self.data, "-o", options, "-w", "-t", "60", "-l", self.log,
                 "start",
@@ -330,6 +335,12 @@ def pg_class_database(pg_server: PgServer, request: pytest.FixtureRequest) -> It
         with contextlib.suppress(AttributeError):
             del request.cls.pg_server
             del request.cls.pg_dbname
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgres: needs a throwaway PostgreSQL server (started by the suite itself)"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

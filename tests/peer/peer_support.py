@@ -10,8 +10,8 @@ from unittest import TestCase, mock
 import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, UUIDAsHex
 from eventsourcing.postgres import PostgresDatastore
-from pgserver import PgServer
 
+from pgserver import PgServer
 from recoverycore.persistence import OrjsonTranscoder
 
 __all__ = [
