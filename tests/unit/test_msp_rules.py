@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -50,6 +50,7 @@ from recoverycore.events.msp import (
     MspCustomerInformed,
     MspDirectContactWaived,
     MspEvent,
+    MspExpired,
     MspIncidentLinked,
     MspLetterHandedByPolice,
     MspLetterSent,
@@ -1125,22 +1126,12 @@ def test_a_resent_letter_needs_a_fresh_delivery_outcome() -> None:
     assert after(resent, B.delivered(tracking_id="AP-0002")).letter_outcome == "DELIVERED"
 
 
-@pytest.mark.xfail(
-    reason="bug: decide checks only the command's occurred_at for MSP-A10, so a delivery outcome "
-    "dated in the future (outcome_at > now) is accepted",
-    strict=True,
-)
 def test_a_delivery_outcome_dated_in_the_future_is_refused() -> None:
     sent = letter_attached().then(B.send_letter())
 
     refused(sent, B.delivered(outcome_at=EPOCH + timedelta(days=3)), "MSP-A10")
 
 
-@pytest.mark.xfail(
-    reason="bug: decide checks only the command's occurred_at for MSP-A10, so a police "
-    "hand-over dated in the future (handed_at > now) is accepted",
-    strict=True,
-)
 def test_a_police_hand_over_dated_in_the_future_is_refused() -> None:
     refused(letter_attached(), police(handed_at=EPOCH + timedelta(days=2)), "MSP-A10")
 
@@ -1439,3 +1430,17 @@ def _all_commands() -> list[type[MspCommand]]:
         and not c.__name__.startswith("_")
         and c is not MspCommand
     ]
+
+
+def test_dates_are_reckoned_in_the_configured_local_time_zone() -> None:
+    # 23:00 UTC on 30 Aug is 9 am on 31 Aug in Sydney: the plan's end date has been reached.
+    plan = msp_builder(now=EPOCH)
+    end = plan.record().end_date
+    utc_moment = datetime(end.year, end.month, end.day, 9, tzinfo=EPOCH.tzinfo).astimezone(UTC)
+    events = given(plan.approved_plan(), now=utc_moment).when(
+        plan.command(ExpireMsp, actor=staff(Role.SYSTEM))
+    )
+    expired = events[-1]
+    assert isinstance(expired, MspExpired)
+    assert expired.expired_on == end
+    assert expired.occurred_at.hour == 9  # recorded in Sydney time, not UTC

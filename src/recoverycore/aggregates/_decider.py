@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import Actor, DomainEvent
 
-__all__ = ["Command", "Decision"]
+__all__ = ["Command", "Decision", "time_zone"]
 
 E = TypeVar("E", bound=DomainEvent)
+
+
+@lru_cache(maxsize=16)
+def time_zone(name: str) -> tzinfo:
+    """The IANA time zone ``name`` (a pure lookup in the time zone database, cached)."""
+    return ZoneInfo(name)
 
 
 class Command(BaseModel):
@@ -43,15 +52,23 @@ class Decision:
         version: int,
         now: AwareDatetime,
         procedure_ref: str,
+        zone: tzinfo,
     ) -> None:
         self.command = command
         self.aggregate_id = aggregate_id
         self.version = version
         self.now = now
-        self.occurred_at = command.occurred_at or now
+        self.zone = zone
+        # Recorded in the procedure's local time, so that "which day" never depends on the
+        # offset a caller happened to use.
+        self.occurred_at = (command.occurred_at or now).astimezone(zone)
         self.procedure_ref = procedure_ref
         self.rules: list[str] = []
         self.events: list[DomainEvent] = []
+
+    def local_date(self, when: datetime | None = None) -> date:
+        """The local calendar date of ``when`` (default: when the action occurred)."""
+        return (when or self.occurred_at).astimezone(self.zone).date()
 
     def require(self, ok: bool, rule_id: str, reason: str, remedy: str) -> None:
         """Check one rule: refuse the whole command, recording nothing, when it does not hold."""

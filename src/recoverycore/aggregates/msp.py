@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, TypeAlias, TypeVar, cast, get_args
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from recoverycore.aggregates._decider import Command, Decision
+from recoverycore.aggregates._decider import Command, Decision, time_zone
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent, Role, Snapshot
 from recoverycore.events.msp import (
@@ -134,6 +134,9 @@ class MspConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    time_zone: str = "Australia/Sydney"
+    """The local time zone in which dates (informed on, end date reached, ...) are reckoned and
+    action times are recorded."""
     letter_policy: LetterPolicyVersion = "V2"
     """MSP-A7: which published letter-delivery policy applies. ``V1`` (older): registered
     person-to-person post for write-only, face-to-face or protection-order plans, Priority when
@@ -449,7 +452,14 @@ def decide(
 ) -> list[MspEvent]:
     """The events ``command`` records on the plan, or :class:`RuleViolation` if refused."""
     step, handler = _HANDLERS[type(command)]
-    decision = Decision(command, command.plan_id, state.version if state else 0, now, step)
+    decision = Decision(
+        command,
+        command.plan_id,
+        state.version if state else 0,
+        now,
+        step,
+        time_zone(config.time_zone),
+    )
     decision.require(
         decision.occurred_at <= now,
         "MSP-A10",
@@ -483,6 +493,15 @@ def _status_in(d: Decision, state: MspState, allowed: Iterable[str], doing: str)
         "MSP-A1",
         f"Cannot {doing} while the MSP is {state.status.lower()}.",
         f"This is possible only when the MSP is {' or '.join(sorted(allowed)).lower()}.",
+    )
+
+
+def _not_in_future(d: Decision, when: datetime, what: str) -> None:
+    d.require(
+        when <= d.now,
+        "MSP-A10",
+        f"The {what} is dated later than the time it is being recorded.",
+        "Record it once it has happened, with the time it happened.",
     )
 
 
@@ -821,7 +840,7 @@ def _informed(s: MspState, c: RecordCustomerInformed, d: Decision, config: MspCo
         )
     d.emit(
         MspCustomerInformed,
-        informed_on=d.occurred_at.date(),
+        informed_on=d.local_date(),
         channel=c.channel,
         informed_person=c.informed_person,
     )
@@ -906,12 +925,11 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
             "The mobile number is recorded on multiple records: the SMS must not be sent; the "
             "phone and letter notification provisions apply.",
         )
+    d.applied("MSP-R6", "MSP-R7", "MSP-R4")
     if blocked is not None:
         rule_id, detail = blocked
-        d.applied(rule_id)
         d.emit(MspSmsBlocked, reason_code=reason, rule_id=rule_id, detail=detail)
         return
-    d.applied("MSP-R6", "MSP-R7")
     d.emit(
         MspSmsSent,
         reason_code=reason,
@@ -986,6 +1004,7 @@ def _send_letter(s: MspState, c: SendMspLetter, d: Decision, config: MspConfig) 
 @_handles(RecordPoliceHandDelivery, "S3")
 def _police(s: MspState, c: RecordPoliceHandDelivery, d: Decision, config: MspConfig) -> None:
     _status_in(d, s, IN_FORCE, "record a police hand-over")
+    _not_in_future(d, c.handed_at, "police hand-over")
     d.require(
         c.serious_case and c.local_arrangement_exists,
         "MSP-R10",
@@ -1016,6 +1035,7 @@ def _police(s: MspState, c: RecordPoliceHandDelivery, d: Decision, config: MspCo
 @_handles(RecordLetterDeliveryOutcome, "S3")
 def _delivery(s: MspState, c: RecordLetterDeliveryOutcome, d: Decision, config: MspConfig) -> None:
     _status_in(d, s, IN_FORCE, "record the letter's delivery")
+    _not_in_future(d, c.outcome_at, "delivery outcome")
     d.require(
         s.letter_sent_id == c.letter_id and s.letter_tracking_id == c.tracking_id,
         "MSP-A7",
@@ -1056,7 +1076,8 @@ def _variation(s: MspState, c: GrantOneOffVariation, d: Decision, config: MspCon
         "No variation is needed: the customer may attend.",
     )
     d.require(
-        s.start_date <= c.appointment_at.date() <= s.end_date and c.appointment_at > d.occurred_at,
+        s.start_date <= d.local_date(c.appointment_at) <= s.end_date
+        and c.appointment_at > d.occurred_at,
         "MSP-A8",
         "The appointment is not a future date inside the MSP's period.",
         f"Book an appointment between now and {s.end_date.isoformat()}.",
@@ -1109,7 +1130,7 @@ def _complete_review(s: MspState, c: CompleteReview, d: Decision, config: MspCon
         )
         assert c.new_end_date is not None
         d.require(
-            (c.new_end_date - d.occurred_at.date()).days <= config.max_plan_duration_days,
+            (c.new_end_date - d.local_date()).days <= config.max_plan_duration_days,
             "MSP-R14",
             "The extension would keep the restrictions longer than the maximum duration.",
             "Extend for a shorter time; it can be reviewed again.",
@@ -1137,7 +1158,7 @@ def _complete_review(s: MspState, c: CompleteReview, d: Decision, config: MspCon
         assert c.new_end_date is not None
         d.emit(MspExtended, new_end_date=c.new_end_date)
     elif c.outcome == "END_EARLY":
-        d.emit(MspEnded, ended_on=d.occurred_at.date())
+        d.emit(MspEnded, ended_on=d.local_date())
 
 
 def _aggression_letter(
@@ -1168,12 +1189,12 @@ _handles(SendRestrictionReminder, "S3")(_aggression_letter("RESTRICTION_REMINDER
 def _expire(s: MspState, c: ExpireMsp, d: Decision, config: MspConfig) -> None:
     _status_in(d, s, IN_FORCE, "expire the MSP")
     d.require(
-        d.occurred_at.date() >= s.end_date,
+        d.local_date() >= s.end_date,
         "MSP-A9",
         f"The MSP runs until {s.end_date.isoformat()} and has not reached its end date.",
         "Wait for the end date, or complete a review that ends it early.",
     )
-    d.emit(MspExpired, expired_on=d.occurred_at.date())
+    d.emit(MspExpired, expired_on=d.local_date())
 
 
 @_handles(AddMspNote, "S1")
