@@ -51,10 +51,15 @@ DbOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
+def _stderr_logger(*_: Any) -> structlog.PrintLogger:
+    # Looked up at each use, so a replaced sys.stderr (tests, embedding) is followed.
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def _configure_logging(verbose: bool) -> None:
     # Command logs go to stderr so that --format json output stays parseable.
     structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         wrapper_class=structlog.make_filtering_bound_logger(10 if verbose else 30),
     )
 

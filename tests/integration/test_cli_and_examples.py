@@ -6,10 +6,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from recoverycore import CATALOGUE, RecoveryApp
@@ -18,6 +20,13 @@ from recoverycore.demo import DEMO_PLAN_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # The CLI configures structlog for the process; don't let that leak into other tests.
+    yield
+    structlog.reset_defaults()
 
 
 def test_the_demo_records_the_example_msp_and_prints_its_history(tmp_path: Path) -> None:

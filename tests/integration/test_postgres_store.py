@@ -1,0 +1,82 @@
+"""The same application on PostgreSQL, on the throwaway server the suite starts itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import uuid4
+
+import orjson
+import pytest
+import structlog
+from typer.testing import CliRunner
+
+from pgserver import PgServer
+from recoverycore import ConcurrentUpdateError, RecoveryApp, SimulatedClock
+from recoverycore.cli import app as cli
+from recoverycore.demo import DEMO_PLAN_ID, DEMO_START, run_demo
+from recoverycore.persistence import PydanticMapper
+from recoverycore.testing import EPOCH, msp_builder
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
+
+
+def test_the_demo_plan_is_recorded_and_read_back_from_postgres(
+    pg_server: PgServer, pg_database: str
+) -> None:
+    clock = SimulatedClock(DEMO_START)
+    with RecoveryApp(env=pg_server.env(pg_database), clock=clock) as app:
+        assert isinstance(app.mapper, PydanticMapper)
+        steps = run_demo(app, clock)
+        assert steps is not None
+        recorded = sum(len(s.recorded) for s in steps)
+    with RecoveryApp(env=pg_server.env(pg_database)) as reader:
+        history = reader.history(DEMO_PLAN_ID)
+        plan = reader.plan(DEMO_PLAN_ID)
+    assert len(history) == recorded
+    assert plan.notification_complete
+    assert [e.sequence for e in history] == list(range(1, recorded + 1))
+
+
+def test_the_cli_follows_eventsourcings_postgres_variables(
+    pg_server: PgServer, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in pg_server.env(pg_database).items():
+        monkeypatch.setenv(key, value)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    result = runner.invoke(cli, ["history", str(DEMO_PLAN_ID), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)[0]["event_type"] == "MspRecorded"
+
+
+def test_a_stale_writer_on_postgres_records_nothing_and_can_retry(
+    pg_server: PgServer, pg_database: str
+) -> None:
+    b = msp_builder(plan_id=uuid4())
+    env = pg_server.env(pg_database)
+    with (
+        RecoveryApp(env=env, clock=SimulatedClock(EPOCH)) as first,
+        RecoveryApp(env=env, clock=SimulatedClock(EPOCH)) as second,
+    ):
+        first.handle(b.record())
+        first.handle(b.approve())
+        stale = second.plan(b.plan_id)
+        first.handle(b.call(outcome="NO_ANSWER"))
+
+        original = second._plan_or_none
+        calls = iter([stale])
+        second._plan_or_none = lambda plan_id: next(calls, None) or original(plan_id)  # type: ignore[method-assign]
+        with pytest.raises(ConcurrentUpdateError):
+            second.handle(b.call(outcome="VOICEMAIL"))
+        assert len(first.history(b.plan_id)) == 4
+
+        calls = iter([stale])
+        events = second.handle(b.call(outcome="VOICEMAIL"), retries=1)
+        assert [e.originator_version for e in events] == [5, 6]
+        assert len(first.history(b.plan_id)) == 6
