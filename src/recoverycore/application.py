@@ -51,6 +51,11 @@ class RecoveryApp(Application[UUID]):
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": MAPPER_TOPIC,
         "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
+        # Recently used states stay in memory and are fast-forwarded from the store on each
+        # read, so a command replays only what others recorded since. States are frozen, so
+        # the cache hands them out without copying.
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
 
     def __init__(
@@ -110,6 +115,7 @@ class RecoveryApp(Application[UUID]):
                     continue
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(command.plan_id, version) from None
+            self._remember(msp.fold(events, state))
             log.info(
                 "command accepted",
                 outcome="accepted",
@@ -127,7 +133,15 @@ class RecoveryApp(Application[UUID]):
             )
         except AggregateNotFoundError:
             raise AggregateNotFound(plan_id) from None
+        if version is None:
+            self._remember(state)
         return state
+
+    def _remember(self, state: msp.MspState | None) -> None:
+        # eventsourcing fast-forwards a cached immutable state but cannot write the newer one
+        # back; doing it here keeps each read to the events recorded since.
+        if state is not None and self.repository.cache is not None:
+            self.repository.cache.put(state.id, state)
 
     def plan_as_of(self, plan_id: UUID, when: datetime) -> msp.MspState:
         """The plan as it was recorded at ``when`` (events recorded later are left out)."""
