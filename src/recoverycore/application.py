@@ -8,20 +8,23 @@ resulting events atomically, and returns them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
+import holidays
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
 
-from recoverycore.aggregates import msp
+from recoverycore.aggregates import cmr, msp
 from recoverycore.clock import Clock, SystemClock
 from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
 from recoverycore.events._envelope import DomainEvent
+from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
 
@@ -32,6 +35,15 @@ _log = structlog.get_logger("recoverycore")
 
 def _project_plan(state: msp.MspState | None, events: Any) -> msp.MspState | None:
     return msp.fold(events, state)
+
+
+def _project_case(state: cmr.CaseState | None, events: Any) -> cmr.CaseState | None:
+    return cmr.fold(events, state)
+
+
+def national_public_holidays(years: range) -> frozenset[date]:
+    """Australia's national public holidays (from the ``holidays`` library) in ``years``."""
+    return frozenset(holidays.country_holidays("AU", years=list(years)).keys())
 
 
 class RecoveryApp(Application[UUID]):
@@ -64,10 +76,14 @@ class RecoveryApp(Application[UUID]):
         *,
         clock: Clock | None = None,
         msp_config: msp.MspConfig | None = None,
+        case_config: cmr.CaseConfig | None = None,
+        public_holidays: Callable[[range], frozenset[date]] | None = None,
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.msp_config = msp_config or msp.MspConfig()
+        self.case_config = case_config or cmr.CaseConfig()
+        self._holidays = lru_cache(maxsize=8)(public_holidays or national_public_holidays)
 
     @classmethod
     def in_memory(cls, **kwargs: Any) -> RecoveryApp:
@@ -80,26 +96,45 @@ class RecoveryApp(Application[UUID]):
         return cls(env=sqlite_env(path), **kwargs)
 
     # -- commands ---------------------------------------------------------------------------------
-    def handle(self, command: msp.MspCommand, *, retries: int = 0) -> list[MspEvent]:
-        """Decide ``command`` against the plan's history and record its events atomically.
+    def handle(
+        self, command: msp.MspCommand | cmr.CaseCommand, *, retries: int = 0
+    ) -> list[MspEvent] | list[CaseEvent]:
+        """Decide ``command`` against the plan's or case's history and record its events
+        atomically.
 
         Returns the recorded events. Raises :class:`RuleViolation` (nothing recorded) when a
-        rule refuses it, :class:`AggregateNotFound` for an unknown plan, and
-        :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same plan
-        was recorded first ``retries + 1`` times in a row; each retry decides afresh.
+        rule refuses it, :class:`AggregateNotFound` for an unknown plan or case, and
+        :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
+        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
         """
+        is_case = isinstance(command, cmr.CaseCommand)
+        aggregate_id = command.case_id if isinstance(command, cmr.CaseCommand) else command.plan_id
         log = _log.bind(
-            plan_id=str(command.plan_id),
+            **{"case_id" if is_case else "plan_id": str(aggregate_id)},
             command=type(command).__name__,
             actor=command.actor.staff_id,
             role=command.actor.role.value,
         )
         attempt = 0
         while True:
-            state = self._plan_or_none(command.plan_id)
-            version = state.version if state else 0
+            now = self.clock()
             try:
-                events = msp.decide(state, command, now=self.clock(), config=self.msp_config)
+                if isinstance(command, cmr.CaseCommand):
+                    case = self._case_or_none(command.case_id)
+                    version = case.version if case else 0
+                    events: list[Any] = cmr.decide(
+                        case,
+                        command,
+                        now=now,
+                        config=self.case_config,
+                        calendar=self.contact_calendar(now),
+                    )
+                    new_state: Any = cmr.fold(events, case)
+                else:
+                    plan = self._plan_or_none(command.plan_id)
+                    version = plan.version if plan else 0
+                    events = msp.decide(plan, command, now=now, config=self.msp_config)
+                    new_state = msp.fold(events, plan)
             except RuleViolation as refusal:
                 log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
                 raise
@@ -114,8 +149,8 @@ class RecoveryApp(Application[UUID]):
                     log.info("command retried", outcome="conflict", attempt=attempt)
                     continue
                 log.warning("command conflicted", outcome="conflict", version=version)
-                raise ConcurrentUpdateError(command.plan_id, version) from None
-            self._remember(msp.fold(events, state))
+                raise ConcurrentUpdateError(aggregate_id, version) from None
+            self._remember(new_state)
             log.info(
                 "command accepted",
                 outcome="accepted",
@@ -124,24 +159,55 @@ class RecoveryApp(Application[UUID]):
             )
             return events
 
+    def contact_calendar(self, when: datetime) -> cmr.ContactCalendar:
+        """The public holidays around ``when`` that the contact rules (X-R6) need."""
+        return cmr.ContactCalendar(
+            public_holidays=self._holidays(range(when.year - 1, when.year + 2))
+        )
+
     # -- queries ----------------------------------------------------------------------------------
     def plan(self, plan_id: UUID, *, version: int | None = None) -> msp.MspState:
         """The plan's current state, or as it was at ``version``."""
         try:
-            state: msp.MspState = self.repository.get(
-                plan_id, version=version, projector_func=_project_plan
-            )
-        except AggregateNotFoundError:
+            state = self.repository.get(plan_id, version=version, projector_func=_project_plan)
+        except (AggregateNotFoundError, ValueError):
             raise AggregateNotFound(plan_id) from None
+        if not isinstance(state, msp.MspState):
+            raise AggregateNotFound(plan_id)
         if version is None:
             self._remember(state)
         return state
 
-    def _remember(self, state: msp.MspState | None) -> None:
+    def _remember(self, state: msp.MspState | cmr.CaseState | None) -> None:
         # eventsourcing fast-forwards a cached immutable state but cannot write the newer one
         # back; doing it here keeps each read to the events recorded since.
         if state is not None and self.repository.cache is not None:
             self.repository.cache.put(state.id, state)
+
+    def case(self, case_id: UUID, *, version: int | None = None) -> cmr.CaseState:
+        """The case's current state, or as it was at ``version``."""
+        try:
+            state = self.repository.get(case_id, version=version, projector_func=_project_case)
+        except (AggregateNotFoundError, ValueError):
+            raise AggregateNotFound(case_id, kind="case") from None
+        if not isinstance(state, cmr.CaseState):
+            raise AggregateNotFound(case_id, kind="case")
+        if version is None:
+            self._remember(state)
+        return state
+
+    def case_as_of(self, case_id: UUID, when: datetime) -> cmr.CaseState:
+        """The case as it was recorded at ``when`` (events recorded later are left out)."""
+        state = cmr.fold(e for e in self.history(case_id) if e.recorded_at <= when)
+        if state is None:
+            raise AggregateNotFound(case_id, kind="case")
+        return state
+
+    def _case_or_none(self, case_id: UUID) -> cmr.CaseState | None:
+        try:
+            return self.case(case_id)
+        except AggregateNotFound:
+            return None
 
     def plan_as_of(self, plan_id: UUID, when: datetime) -> msp.MspState:
         """The plan as it was recorded at ``when`` (events recorded later are left out)."""
