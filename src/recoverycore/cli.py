@@ -16,7 +16,15 @@ from rich.table import Table
 
 from recoverycore.application import RecoveryApp
 from recoverycore.clock import SimulatedClock
-from recoverycore.demo import DEMO_PLAN_ID, DEMO_START, run_demo
+from recoverycore.demo import (
+    DEMO_CASE_ID,
+    DEMO_CASE_START,
+    DEMO_PLAN_ID,
+    DEMO_START,
+    DemoStep,
+    run_case_demo,
+    run_demo,
+)
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.persistence import resolve_store_env
@@ -126,34 +134,53 @@ def print_history(events: list[DomainEvent], title: str) -> None:
     console.print(table)
 
 
+def _print_steps(steps: list[DemoStep]) -> None:
+    for step in steps:
+        stamp = step.at.strftime("%a %d %b %Y %H:%M")
+        if step.refused is not None:
+            console.print(
+                f"  {stamp}  {step.title}\n      [red]refused {step.refused.rule_id}[/]: "
+                f"{step.refused.reason} [dim]{step.refused.remedy}[/]"
+            )
+        else:
+            console.print(f"  {stamp}  {step.title}\n      recorded {', '.join(step.recorded)}")
+
+
 @app.command()
 def demo(db: DbOption = None) -> None:
-    """Record the example MSP end to end and print its history (safe to run again)."""
-    clock = SimulatedClock(DEMO_START)
-    with _open(db, clock=clock) as recovery:
+    """Record the example MSP and the example case end to end and print their histories
+    (safe to run again)."""
+    plan_clock = SimulatedClock(DEMO_START)
+    with _open(db, clock=plan_clock) as recovery:
         store = recovery.describe_store()
         console.print(f"[bold]recoverycore demo[/] on {store['persistence']} ({store['database']})")
-        steps = run_demo(recovery, clock)
+        console.rule("1. A Managed Service Plan after an incident (procedure 104-07050030)")
+        steps = run_demo(recovery, plan_clock)
         if steps is None:
             console.print(f"The demo plan {DEMO_PLAN_ID} is already recorded; showing its history.")
         else:
-            for step in steps:
-                stamp = step.at.strftime("%a %d %b %H:%M")
-                if step.refused is not None:
-                    console.print(
-                        f"  {stamp}  {step.title}\n      [red]refused {step.refused.rule_id}[/]: "
-                        f"{step.refused.reason} [dim]{step.refused.remedy}[/]"
-                    )
-                else:
-                    console.print(
-                        f"  {stamp}  {step.title}\n      recorded {', '.join(step.recorded)}"
-                    )
+            _print_steps(steps)
         state = recovery.plan(DEMO_PLAN_ID)
         print_history(recovery.history(DEMO_PLAN_ID), f"History of MSP {DEMO_PLAN_ID}")
         console.print(
             f"status {state.status}; notification complete: {state.notification_complete}; "
             f"customer informed on {state.customer_informed_on}; letter {state.letter_outcome}.\n"
             f"See it again with: recoverycore history {DEMO_PLAN_ID}"
+        )
+    case_clock = SimulatedClock(DEMO_CASE_START)
+    with _open(db, clock=case_clock) as recovery:
+        console.rule("2. A case managed debt recovery (procedure 107-20112320)")
+        case_steps = run_case_demo(recovery, case_clock)
+        if case_steps is None:
+            console.print(f"The demo case {DEMO_CASE_ID} is already recorded; showing its history.")
+        else:
+            _print_steps(case_steps)
+        case = recovery.case(DEMO_CASE_ID)
+        print_history(recovery.history(DEMO_CASE_ID), f"History of case {DEMO_CASE_ID}")
+        console.print(
+            f"status {case.status}; paid in full: {case.paid_in_full}; "
+            f"closure reason {case.closure_reason}.\n"
+            f"See it again with: recoverycore history {DEMO_CASE_ID}"
         )
 
 

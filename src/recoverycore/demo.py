@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from recoverycore.aggregates import msp
+from recoverycore.aggregates import cmr, msp
 from recoverycore.application import RecoveryApp
 from recoverycore.clock import SimulatedClock
 from recoverycore.errors import RuleViolation
@@ -28,7 +29,15 @@ from recoverycore.events.msp import (
     Restriction,
 )
 
-__all__ = ["DEMO_PLAN_ID", "DEMO_START", "DemoStep", "run_demo"]
+__all__ = [
+    "DEMO_CASE_ID",
+    "DEMO_CASE_START",
+    "DEMO_PLAN_ID",
+    "DEMO_START",
+    "DemoStep",
+    "run_case_demo",
+    "run_demo",
+]
 
 DEMO_PLAN_ID = UUID("5e1f0c3a-0000-4000-8000-00000000d3e0")
 DEMO_START = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Australia/Sydney"))
@@ -245,4 +254,388 @@ def run_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | None:
         ),
         advance=later(days=4),
     )
+    return steps
+
+
+# -- the case managed recovery demo ---------------------------------------------------------------
+DEMO_CASE_ID = UUID("5e1f0c3a-0000-4000-8000-00000000c45e")
+DEMO_CASE_START = datetime(2026, 3, 2, 8, 30, tzinfo=ZoneInfo("Australia/Sydney"))
+CASE_MANAGER = Actor(staff_id="CM-3012", role=Role.CASE_MANAGER, aps_level="APS5", team="SRT")
+TEAM_LEADER = Actor(staff_id="TL-0440", role=Role.TEAM_LEADER, aps_level="APS6", team="SRT")
+OPERATIONAL_LEADER = Actor(
+    staff_id="OL-0107", role=Role.OPERATIONAL_LEADER, aps_level="EL1", team="SRT"
+)
+CUSTOMER = cmr.CustomerName(surname="Citizen", first_name="Alex")
+
+
+def run_case_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | None:
+    """Record the demo case: allocation, unanswered calls, a Q190, a refusal, an employment lead
+    with Q289 and Q609, a wage garnishee approved and placed, paid in full, closure."""
+    if app.exists(DEMO_CASE_ID):
+        return None
+    steps: list[DemoStep] = []
+    cid = DEMO_CASE_ID
+    cm = CASE_MANAGER
+
+    def act(title: str, command: cmr.CaseCommand, *, at: tuple[int, int, int, int, int]) -> None:
+        year, month, day, hour, minute = at
+        clock.set(clock().replace(year=year, month=month, day=day, hour=hour, minute=minute))
+        step = DemoStep(at=clock(), title=title)
+        try:
+            step.recorded = [type(e).__name__ for e in app.handle(command)]
+        except RuleViolation as refusal:
+            step.refused = refusal
+        steps.append(step)
+
+    def doc(on: str, action: str) -> str:
+        return f"{on} - {CUSTOMER.surname.upper()}, {CUSTOMER.first_name} - {action}"
+
+    checklist = cmr.GarnisheeChecklist(
+        debts_due_and_payable=True,
+        employment_or_bank_details_verified=True,
+        reasonable_contact_effort=True,
+        letter_periods_expired=True,
+        causes_financial_hardship=False,
+        failed_or_broke_reasonable_arrangement_or_nondisclosure=True,
+        continuing_income=True,
+        vulnerabilities_considered=True,
+    )
+    letter = {
+        "address": "7 Banksia Rd, Penrith NSW",
+        "address_confirmed": True,
+        "privacy_safeguarded": True,
+    }
+    act(
+        "WLM allocates the customer to an SRT case manager",
+        cmr.AllocateCase(
+            case_id=cid,
+            actor=TEAM_LEADER,
+            crn="311 204 557J",
+            customer=CUSTOMER,
+            team="SRT",
+            case_manager_id=cm.staff_id,
+            allocation_source="WLM_READY",
+            allocation_group="SRT-NSW-3",
+            sms_subscribed=True,
+            debts=(cmr.Debt(debt_id="D-88121", balance=Decimal("12400.00")),),
+        ),
+        at=(2026, 3, 2, 8, 45),
+    )
+    act(
+        "The case manager finds the case suitable",
+        cmr.AssessSuitability(
+            case_id=cid,
+            actor=cm,
+            suitable=True,
+            benefit_status="Not current",
+            permanently_written_off=False,
+            outstanding_balance=Decimal("12400.00"),
+            already_case_managed_elsewhere=False,
+            reasons=("High value debt; employed; no arrangement since 2024.",),
+        ),
+        at=(2026, 3, 2, 8, 55),
+    )
+    act(
+        "A DOA DOC shows who manages the customer (expires in 5 years)",
+        cmr.CreateDoaDoc(case_id=cid, actor=cm, doc_id="DOC-55120"),
+        at=(2026, 3, 2, 9, 0),
+    )
+    act(
+        "The team leader applies the WLM actor relationship",
+        cmr.ApplyActorRelationship(case_id=cid, actor=TEAM_LEADER),
+        at=(2026, 3, 2, 9, 5),
+    )
+    act(
+        "The case file is created",
+        cmr.CreateCaseFile(case_id=cid, actor=cm, location="SRT share/311204557J"),
+        at=(2026, 3, 2, 9, 10),
+    )
+    act(
+        "A referral saved with a badly formed name is refused",
+        cmr.AddCaseFileDocument(
+            case_id=cid, actor=cm, name="Alex Citizen referral.pdf", document_type="REFERRAL"
+        ),
+        at=(2026, 3, 2, 9, 12),
+    )
+    act(
+        "The referral is saved under the required name",
+        cmr.AddCaseFileDocument(
+            case_id=cid,
+            actor=cm,
+            name=doc("2026-03-02", "SRT/TRT referral"),
+            document_type="REFERRAL",
+        ),
+        at=(2026, 3, 2, 9, 14),
+    )
+    act(
+        "The case manager reviews the record for capacity to pay",
+        cmr.RecordCapacityReview(
+            case_id=cid, actor=cm, capacity_indicators=("PAYG income in STP data",)
+        ),
+        at=(2026, 3, 2, 9, 20),
+    )
+    for hour, outcome, voicemail in ((10, "NO_ANSWER", False), (15, "VOICEMAIL", True)):
+        act(
+            "Pre-call SMS",
+            cmr.SendPreCallSms(case_id=cid, actor=cm, mobile_number="0413 555 010"),
+            at=(2026, 3, 2, hour, 0),
+        )
+        act(
+            f"Genuine contact attempt ({outcome.replace('_', ' ').lower()})",
+            cmr.RecordContactAttempt(
+                case_id=cid,
+                actor=cm,
+                number="0413 555 010",
+                outcome=outcome,
+                voicemail_left=voicemail,
+                note=f"Called 0413 555 010 at {hour}:05, {outcome.lower()}; "
+                "voicemail gave name and number only.",
+            ),
+            at=(2026, 3, 2, hour, 5),
+        )
+    act(
+        "A Q190 the next day would be a 4th contact in a week",
+        cmr.IssueFinalOptionLetterQ190(case_id=cid, actor=cm, letter_id="Q190-0001", **letter),
+        at=(2026, 3, 3, 9, 0),
+    )
+    act(
+        "The Q190 'final option' letter goes the following week (15 days to respond)",
+        cmr.IssueFinalOptionLetterQ190(case_id=cid, actor=cm, letter_id="Q190-0001", **letter),
+        at=(2026, 3, 10, 9, 30),
+    )
+    act(
+        "The customer rings in; identity confirmed; garnishee warned of",
+        cmr.RecordDiscussion(
+            case_id=cid,
+            actor=cm,
+            direction="INBOUND",
+            identity_confirmed=True,
+            garnishee_warning_given=True,
+            summary="Discussed the balance and options; explained that a "
+            "garnishee may follow and how to seek a review.",
+        ),
+        at=(2026, 3, 12, 11, 0),
+    )
+    act(
+        "A financial circumstance assessment in the same call",
+        cmr.RecordFinancialCircumstanceAssessment(
+            case_id=cid,
+            actor=cm,
+            fca_id="FCA-7781",
+            excess_income_per_fortnight=Decimal("180"),
+            financial_hardship=False,
+        ),
+        at=(2026, 3, 12, 11, 20),
+    )
+    act(
+        "The customer refuses any arrangement",
+        cmr.RecordRefusal(case_id=cid, actor=cm, detail="Refused to enter any arrangement."),
+        at=(2026, 3, 12, 11, 25),
+    )
+    act(
+        "An STP data match finds the customer's employer",
+        cmr.RecordEmploymentLead(
+            case_id=cid,
+            actor=cm,
+            lead_id="EMP-1",
+            relates_to="CUSTOMER",
+            employer_name="Harbour Logistics Pty Ltd",
+            source="DATA_MATCH_STP",
+        ),
+        at=(2026, 3, 12, 14, 0),
+    )
+    act(
+        "Calling the employer before the customer is told of the match is refused",
+        cmr.RecordEmployerContactAttempt(
+            case_id=cid,
+            actor=cm,
+            lead_id="EMP-1",
+            outcome="NOT_REACHED",
+            note="Asked for the customer.",
+        ),
+        at=(2026, 3, 12, 14, 10),
+    )
+    act(
+        "The Q289 tells the customer of the data match",
+        cmr.IssueDataMatchNotificationQ289(
+            case_id=cid, actor=cm, letter_id="Q289-0001", employment_lead_id="EMP-1", **letter
+        ),
+        at=(2026, 3, 12, 14, 30),
+    )
+    for day in (30, 31):
+        act(
+            "The case manager tries to reach the customer through the employer",
+            cmr.RecordEmployerContactAttempt(
+                case_id=cid,
+                actor=cm,
+                lead_id="EMP-1",
+                outcome="NOT_REACHED",
+                note="Asked to speak to the customer; not on shift.",
+            ),
+            at=(2026, 3, day, 10, 0),
+        )
+    act(
+        "The Q609 asks the employer for employment details, in writing",
+        cmr.IssueEmployerRequestQ609(
+            case_id=cid,
+            actor=cm,
+            letter_id="Q609-0001",
+            employment_lead_id="EMP-1",
+            attention="Attention Payroll",
+            marking="Private and Confidential",
+            address="Payroll, Harbour Logistics, PO Box 12 Botany NSW",
+            address_confirmed=True,
+            privacy_safeguarded=True,
+        ),
+        at=(2026, 3, 31, 11, 0),
+    )
+    act(
+        "The employer's reply confirms employment",
+        cmr.ProcessReturnedCorrespondence(
+            case_id=cid,
+            actor=cm,
+            outcome="EMPLOYMENT",
+            detail="Full time since 2023; fortnightly pay.",
+        ),
+        at=(2026, 4, 16, 9, 0),
+    )
+    act(
+        "A wage garnishee is assessed against the [OB-GAR] preconditions",
+        cmr.AssessGarnishee(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            kind="WAGE",
+            debt_ids=("D-88121",),
+            checklist=checklist,
+            employment_lead_id="EMP-1",
+        ),
+        at=(2026, 4, 16, 10, 0),
+    )
+    act(
+        "The submission is saved in the case file",
+        cmr.AddCaseFileDocument(
+            case_id=cid,
+            actor=cm,
+            name=doc("2026-04-16", "Wage garnishee submission"),
+            document_type="GARNISHEE_SUBMISSION",
+        ),
+        at=(2026, 4, 16, 10, 20),
+    )
+    act(
+        "It is submitted to the Operational Leader",
+        cmr.SubmitGarnishee(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            garnishee_party="Harbour Logistics Pty Ltd",
+            submission_doc_name=doc("2026-04-16", "Wage garnishee submission"),
+            submitted_to=OPERATIONAL_LEADER.staff_id,
+        ),
+        at=(2026, 4, 16, 10, 30),
+    )
+    act(
+        "Placing it before approval is refused",
+        cmr.PlaceGarnishee(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            amount_mode="AMOUNT_PER_PAYMENT",
+            amount=Decimal("150"),
+            payment_not_before=date(2026, 5, 1),
+            review_rights_advised=True,
+        ),
+        at=(2026, 4, 16, 11, 0),
+    )
+    act(
+        "The OL approves the submission",
+        cmr.DecideGarnisheeSubmission(
+            case_id=cid,
+            actor=OPERATIONAL_LEADER,
+            garnishee_id="G-1",
+            approve=True,
+            reasons=("Refused arrangement; capacity shown by FCA.",),
+        ),
+        at=(2026, 4, 17, 9, 0),
+    )
+    act(
+        "The Debt Redress Check is actioned (clear)",
+        cmr.RecordDebtRedressCheck(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            check_id="DRC-310",
+            result="CLEAR",
+            notes="Not in a redress cohort; no pause.",
+        ),
+        at=(2026, 4, 17, 9, 30),
+    )
+    act(
+        "... and approved",
+        cmr.ApproveDebtRedressCheck(
+            case_id=cid, actor=OPERATIONAL_LEADER, garnishee_id="G-1", check_id="DRC-310"
+        ),
+        at=(2026, 4, 17, 10, 0),
+    )
+    act(
+        "The wage garnishee is placed ($150 a pay, not before 14 days)",
+        cmr.PlaceGarnishee(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            amount_mode="AMOUNT_PER_PAYMENT",
+            amount=Decimal("150"),
+            payment_not_before=date(2026, 5, 1),
+            review_rights_advised=True,
+        ),
+        at=(2026, 4, 17, 11, 0),
+    )
+    act(
+        "A remittance arrives",
+        cmr.RecordGarnisheeOutcome(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            amount=Decimal("6200"),
+            received_on=date(2026, 9, 14),
+            remaining_balance=Decimal("6200"),
+        ),
+        at=(2026, 9, 15, 9, 0),
+    )
+    act(
+        "The last remittance pays the debt in full",
+        cmr.RecordGarnisheeOutcome(
+            case_id=cid,
+            actor=cm,
+            garnishee_id="G-1",
+            amount=Decimal("6200"),
+            received_on=date(2027, 2, 15),
+            remaining_balance=Decimal("0"),
+        ),
+        at=(2027, 2, 16, 9, 0),
+    )
+    act(
+        "The case manager starts closing the case (paid in full)",
+        cmr.CloseCase(case_id=cid, actor=cm, reason="PAID_IN_FULL"),
+        at=(2027, 2, 16, 9, 10),
+    )
+    act(
+        "Completing the closure before its steps are done is refused",
+        cmr.CompleteClosure(case_id=cid, actor=cm),
+        at=(2027, 2, 16, 9, 12),
+    )
+    closing: tuple[tuple[str, cmr.CaseCommand], ...] = (
+        ("The DOA DOC is expired", cmr.ExpireDoaDoc(case_id=cid, actor=cm)),
+        ("The civil action is ended", cmr.EndCivilAction(case_id=cid, actor=cm)),
+        ("OPCV coding ends, even at a zero balance", cmr.EndOpcvCoding(case_id=cid, actor=cm)),
+        (
+            "The WLM actor relationship is updated",
+            cmr.UpdateWlmActorRelationship(case_id=cid, actor=cm),
+        ),
+        ("The case file is finalised", cmr.FinaliseCaseFile(case_id=cid, actor=cm)),
+        ("The closure is complete", cmr.CompleteClosure(case_id=cid, actor=cm)),
+        ("The SRT case is archived", cmr.ArchiveCase(case_id=cid, actor=cm)),
+    )
+    for minute, (title, command) in enumerate(closing, start=15):
+        act(title, command, at=(2027, 2, 16, 9, minute))
     return steps
