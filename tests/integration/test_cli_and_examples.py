@@ -94,7 +94,8 @@ def test_rules_as_json_lists_the_whole_catalogue_with_source_steps() -> None:
     assert result.exit_code == 0
     rules = orjson.loads(result.stdout)
     assert [r["id"] for r in rules] == list(CATALOGUE)
-    assert all(r["text"] and r["source_step"].startswith("104-07050030") for r in rules)
+    assert all(r["text"] and r["source_step"].startswith(r["procedure"]) for r in rules)
+    assert {r["procedure"] for r in rules} == {"104-07050030", "107-20112320"}
 
 
 def test_rules_as_text_shows_each_rule_id() -> None:
