@@ -23,7 +23,7 @@ from eventsourcing.utils import EnvType
 from recoverycore.aggregates import cmr, msp
 from recoverycore.clock import Clock, SystemClock
 from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events._envelope import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
@@ -68,7 +68,13 @@ class RecoveryApp(Application[UUID]):
         # the cache hands them out without copying.
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+        # Snapshots (eventsourcing's snapshot store) keep replay short for long histories.
+        "IS_SNAPSHOTTING_ENABLED": "y",
     }
+    snapshot_class = Snapshot
+    SNAPSHOT_INTERVAL = "RECOVERYCORE_SNAPSHOT_INTERVAL"
+    """Environment variable: take a snapshot every N events of a plan or case (default 100;
+    0 turns snapshots off)."""
 
     def __init__(
         self,
@@ -84,6 +90,7 @@ class RecoveryApp(Application[UUID]):
         self.msp_config = msp_config or msp.MspConfig()
         self.case_config = case_config or cmr.CaseConfig()
         self._holidays = lru_cache(maxsize=8)(public_holidays or national_public_holidays)
+        self.snapshot_interval = int(self.env.get(self.SNAPSHOT_INTERVAL) or 100)
 
     @classmethod
     def in_memory(cls, **kwargs: Any) -> RecoveryApp:
@@ -151,6 +158,7 @@ class RecoveryApp(Application[UUID]):
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None
             self._remember(new_state)
+            self._snapshot_if_due(new_state, version)
             log.info(
                 "command accepted",
                 outcome="accepted",
@@ -177,6 +185,18 @@ class RecoveryApp(Application[UUID]):
         if version is None:
             self._remember(state)
         return state
+
+    def _snapshot_if_due(self, state: msp.MspState | cmr.CaseState | None, before: int) -> None:
+        interval = self.snapshot_interval
+        if state is None or self.snapshots is None or interval <= 0:
+            return
+        if state.version // interval > before // interval:
+            # A snapshot is only a shortcut for replay: the events are already recorded, so a
+            # failure here is logged and otherwise ignored.
+            try:
+                self.snapshots.put([Snapshot.take(state)])
+            except Exception:
+                _log.warning("snapshot failed", aggregate_id=str(state.id), version=state.version)
 
     def _remember(self, state: msp.MspState | cmr.CaseState | None) -> None:
         # eventsourcing fast-forwards a cached immutable state but cannot write the newer one
