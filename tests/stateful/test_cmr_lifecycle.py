@@ -22,8 +22,10 @@ from recoverycore.aggregates import cmr
 from recoverycore.errors import RuleViolation
 from recoverycore.events import cmr as ev
 from recoverycore.events._envelope import Actor, Role
+from recoverycore.persistence import OrjsonTranscoder, PydanticMapper
 
 SYDNEY = ZoneInfo("Australia/Sydney")
+MAPPER = PydanticMapper(transcoder=OrjsonTranscoder())
 CASE_ID = UUID("00000000-0000-4000-8000-0000000000ca")
 CUSTOMER = cmr.CustomerName(surname="Citizen", first_name="Alex")
 DEBTS = ("D1", "D2")
@@ -89,6 +91,8 @@ class CaseLifecycle(RuleBasedStateMachine):
         except RuleViolation as refusal:
             refused = refusal
         else:
+            for event in new:  # round trip: what is stored reads back unchanged
+                assert MAPPER.to_domain_event(MAPPER.to_stored_event(event)) == event
             self.events.extend(new)
             self.state = cmr.fold(new, self.state)
             return new
