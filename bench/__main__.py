@@ -29,9 +29,25 @@ structlog is configured with a filtering bound logger at WARNING for the run: ``
 still binds its logger and calls ``log.info`` (that cost is measured), but the info lines are
 dropped cheaply instead of being rendered.
 
+The same run then measures case managed recoveries with long histories (:mod:`bench.cases`):
+
+* **long case** - one case of ``--case-events`` events (default 1,000) recorded through
+  ``RecoveryApp.handle`` and by the bare baseline (:class:`bench.case_bare.BareCase`), both with
+  the aggregate cache (``AGGREGATE_CACHE_MAXSIZE=1000``) so neither replays the growing history
+  on each command; recoverycore records once with snapshots (every ``--snapshot-interval``
+  events, default 100) and once with ``RECOVERYCORE_SNAPSHOT_INTERVAL=0``; the baseline once
+  with eventsourcing's default deep copy of the cached aggregate on each ``get`` and once
+  without it (the row marked ``*``). Replay on a fresh application: recoverycore without
+  snapshots (full replay; the fair comparison), the baseline, and recoverycore with snapshots.
+* **replay stays flat** - ``RecoveryApp.case`` on cases of 100, 1,000 and 10,000 events, with
+  snapshots on and off, and the ratio of the largest case's time to the smallest's.
+
 Options: ``--plans N`` (default 200), ``--rounds R`` (recording rounds, default 5; replay runs
 three times as many), ``--json`` (machine-readable output), ``--profile`` (cProfile recoverycore's
-record and replay instead, and print the top functions).
+record and replay instead, and print the top functions). For cases: ``--case-events N`` (default
+1000), ``--case-rounds R`` (recording rounds per variant, default 3; replay runs five times as
+many), ``--snapshot-interval N`` (default 100, recoverycore's default), ``--skip-long`` (leave
+the 10,000-event case out of the flat-replay table), ``--no-cases`` (MSP plans only).
 """
 
 from __future__ import annotations
@@ -56,6 +72,14 @@ from typing import Any
 
 import structlog
 
+from bench.cases import (
+    CaseResult,
+    build_case,
+    case_as_dict,
+    case_lines,
+    profile_case,
+    run_cases,
+)
 from bench.runner import (
     OPENERS,
     RECORDERS,
@@ -73,6 +97,9 @@ from bench.scenario import EVENTS_PER_PLAN, PlanScript, build_plans
 AIMS: dict[str, float] = {"record": 0.8, "replay": 1.0}
 REPLAY_ROUNDS_PER_RECORD_ROUND = 3
 WARMUP_PLANS = 5
+CASE_REPLAY_ROUNDS_PER_RECORD_ROUND = 5
+FLAT_SIZES = (100, 1_000, 10_000)
+FLAT_REPEATS = 7
 LOGGING_NOTE = (
     "structlog: filtering bound logger at WARNING (handle() binds and calls log.info; "
     "the info lines are dropped, not rendered)"
@@ -140,10 +167,45 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="cProfile recoverycore's record and replay instead of benchmarking",
     )
+    cases = parser.add_argument_group("case managed recoveries")
+    cases.add_argument(
+        "--case-events",
+        type=int,
+        default=1_000,
+        help="events in the long case (default 1000)",
+    )
+    cases.add_argument(
+        "--case-rounds",
+        type=int,
+        default=3,
+        help="recording rounds per case variant (default 3; replay runs 5x as many)",
+    )
+    cases.add_argument(
+        "--snapshot-interval",
+        type=int,
+        default=100,
+        help="snapshot every N events when snapshots are on (default 100)",
+    )
+    cases.add_argument(
+        "--skip-long",
+        action="store_true",
+        help="leave the 10,000-event case out of the flat-replay table",
+    )
+    cases.add_argument(
+        "--no-cases", action="store_true", help="measure the MSP plans only (skip the cases)"
+    )
     args = parser.parse_args(argv)
     if args.plans < 1 or args.rounds < 1:
         parser.error("--plans and --rounds must be at least 1")
+    if args.case_events < 2 or args.case_rounds < 1 or args.snapshot_interval < 1:
+        parser.error(
+            "--case-events must be at least 2, --case-rounds and --snapshot-interval at least 1"
+        )
     return args
+
+
+def _flat_sizes(args: argparse.Namespace) -> tuple[int, ...]:
+    return FLAT_SIZES[:-1] if args.skip_long else FLAT_SIZES
 
 
 def _quiet_logging() -> None:
@@ -209,6 +271,7 @@ def run(plans: list[PlanScript], rounds: int, tmp: Path) -> dict[str, Any]:
 
 def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> str:
     measurements: list[Measurement] = result["measurements"]
+    cases: CaseResult | None = result.get("cases")
     stored: dict[str, float] = result["stored_bytes"]
     lines = [
         f"recoverycore {version('recoverycore')} vs bare eventsourcing {version('eventsourcing')}"
@@ -238,6 +301,10 @@ def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> s
         f"mean stored event state: recoverycore {stored['recoverycore']:.0f} B "
         f"(PydanticMapper + OrjsonTranscoder), bare {stored['bare']:.0f} B "
         "(Mapper + JSONTranscoder)",
+    ]
+    if cases is not None:
+        lines += ["", *case_lines(cases), ""]
+    lines += [
         f"total {seconds:.1f} s. Ratio = recoverycore / bare (> 1: recoverycore faster); "
         "aims are informational and never fail the run.",
     ]
@@ -259,15 +326,23 @@ def _json(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> st
             "replay_rounds": rounds * REPLAY_ROUNDS_PER_RECORD_ROUND,
             "measurements": {m.name: m.as_dict() for m in measurements},
             "mean_stored_bytes": {k: round(v, 1) for k, v in result["stored_bytes"].items()},
+            **({"cases": case_as_dict(result["cases"])} if result.get("cases") else {}),
             "total_seconds": round(seconds, 2),
         },
         indent=2,
     )
 
 
-def profile(plans: list[PlanScript], tmp: Path, top: int = 30) -> str:
-    """cProfile recoverycore's recording and replay of ``plans``: the top functions by own time
-    and by cumulative time."""
+def profile(
+    plans: list[PlanScript],
+    tmp: Path,
+    top: int = 30,
+    *,
+    case_events: int | None = None,
+    snapshot_interval: int = 100,
+) -> str:
+    """cProfile recoverycore's recording and replay of ``plans`` (and, with ``case_events``, of
+    a case of that many events): the top functions by own time and by cumulative time."""
     out = io.StringIO()
     path = tmp / "profile.sqlite"
     gc.collect()
@@ -285,7 +360,10 @@ def profile(plans: list[PlanScript], tmp: Path, top: int = 30) -> str:
         replay.disable()
     finally:
         app.close()
-    for title, prof in (("record", recording), ("replay", replay)):
+    profiles: list[tuple[str, cProfile.Profile]] = [("record", recording), ("replay", replay)]
+    if case_events is not None:
+        profiles += profile_case(build_case(case_events), interval=snapshot_interval, tmp=tmp)
+    for title, prof in profiles:
         for order in ("tottime", "cumulative"):
             out.write(f"\n===== {title}: top {top} by {order} =====\n")
             stats = pstats.Stats(prof, stream=out)
@@ -300,9 +378,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     plans = build_plans(args.plans)
     with tempfile.TemporaryDirectory(prefix="recoverycore-bench-") as tmp:
         if args.profile:
-            print(profile(plans, Path(tmp)))
+            case_events = None if args.no_cases else args.case_events
+            print(
+                profile(
+                    plans,
+                    Path(tmp),
+                    case_events=case_events,
+                    snapshot_interval=args.snapshot_interval,
+                )
+            )
             return 0
         result = run(plans, args.rounds, Path(tmp))
+        if not args.no_cases:
+            result["cases"] = run_cases(
+                events=args.case_events,
+                rounds=args.case_rounds,
+                replay_rounds=args.case_rounds * CASE_REPLAY_ROUNDS_PER_RECORD_ROUND,
+                interval=args.snapshot_interval,
+                sizes=_flat_sizes(args),
+                repeats=FLAT_REPEATS,
+                tmp=Path(tmp),
+            )
     seconds = time.perf_counter() - started
     render = _json if args.json else _table
     print(render(result, args.plans, args.rounds, seconds))
