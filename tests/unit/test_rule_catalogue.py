@@ -2,7 +2,8 @@
 
 ``TRIGGERS`` gives, for every catalogue id, a history and a command that trips that rule:
 adding a rule to the catalogue without a scenario here fails, and so does a rule that no
-scenario can make ``decide`` enforce.
+scenario can make ``decide`` enforce. The ManagedServicePlan's scenarios are below; the
+CaseManagedRecovery's are in ``case_triggers.py``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from case_triggers import CASE_TRIGGERS, SMS_BLOCKS
 
-from recoverycore.aggregates import msp
+from recoverycore._case_testing import CaseScenario
+from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates.cmr import CaseCommand, CaseConfig
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import Role
+from recoverycore.events.cmr import PreCallSmsBlocked
 from recoverycore.events.msp import (
     Behaviour,
     ContactPoint,
@@ -25,11 +30,11 @@ from recoverycore.events.msp import (
     MultiRecordCheck,
     Restriction,
 )
-from recoverycore.rules import CATALOGUE, MSP_PROC, Rule, rule
+from recoverycore.rules import CATALOGUE, CMR_PROC, MSP_PROC, Rule, rule
 from recoverycore.testing import EPOCH, MspBuilder, Scenario, given, msp_builder, staff
 
 B = msp_builder()
-Trigger = Callable[[], tuple[Scenario, msp.MspCommand]]
+Trigger = Callable[[], tuple[Scenario, msp.MspCommand] | tuple[CaseScenario, CaseCommand]]
 
 
 def draft(b: MspBuilder = B) -> Scenario:
@@ -104,18 +109,34 @@ TRIGGERS: dict[str, Trigger] = {
     "MSP-A8": variation_for_a_write_only_plan,
     "MSP-A9": lambda: (active(), command(msp.ExpireMsp, actor=staff(Role.SYSTEM))),
     "MSP-A10": lambda: (draft(), B.record()),
+    **CASE_TRIGGERS,
 }
 """For every rule: a history and a command that the rule refuses (or, for the SMS safeguards
 MSP-R4, MSP-R6 and MSP-R7, blocks by recording ``MspSmsBlocked``)."""
 
+ProcedureSetup = tuple[str, type[msp.MspConfig] | type[CaseConfig], tuple[str, ...], Path]
+PROCEDURES: dict[str, ProcedureSetup] = {
+    "ManagedServicePlan": (MSP_PROC, msp.MspConfig, ("MSP-",), Path(msp.__file__)),
+    "CaseManagedRecovery": (CMR_PROC, CaseConfig, ("CMR-", "X-"), Path(cmr.__file__)),
+}
+"""For each aggregate: its procedure, its configuration, its rule id prefixes, its module."""
 
-def rule_triggered(scenario: Scenario, cmd: msp.MspCommand) -> str | None:
+
+def rule_triggered(
+    scenario: Scenario | CaseScenario, cmd: msp.MspCommand | CaseCommand
+) -> str | None:
     """The rule that refused ``cmd`` or blocked the SMS it asked for; None if it went through."""
     try:
-        events = scenario.when(cmd)
+        if isinstance(scenario, CaseScenario):
+            assert isinstance(cmd, CaseCommand)
+            case_events = scenario.when(cmd)
+            blocked = [e.rule_id for e in case_events if isinstance(e, PreCallSmsBlocked)]
+        else:
+            assert isinstance(cmd, msp.MspCommand)
+            plan_events = scenario.when(cmd)
+            blocked = [e.rule_id for e in plan_events if isinstance(e, MspSmsBlocked)]
     except RuleViolation as refusal:
         return refusal.rule_id
-    blocked = [e.rule_id for e in events if isinstance(e, MspSmsBlocked)]
     return blocked[0] if blocked else None
 
 
@@ -134,10 +155,24 @@ def test_every_rule_in_the_catalogue_has_a_scenario_that_triggers_it(rule_id: st
 @pytest.mark.parametrize("rule_id", ["MSP-R4", "MSP-R6", "MSP-R7"])
 def test_the_sms_safeguards_record_the_block_instead_of_refusing(rule_id: str) -> None:
     scenario, cmd = TRIGGERS[rule_id]()
+    assert isinstance(scenario, Scenario)
+    assert isinstance(cmd, msp.MspCommand)
 
     [blocked] = scenario.when(cmd)
     assert isinstance(blocked, MspSmsBlocked)
     assert blocked.rule_id == rule_id
+    assert rule_id in blocked.rules_applied
+
+
+@pytest.mark.parametrize("rule_id", sorted(SMS_BLOCKS))
+def test_the_case_pre_call_sms_safeguards_record_the_block_instead_of_refusing(
+    rule_id: str,
+) -> None:
+    scenario, cmd = SMS_BLOCKS[rule_id]()
+
+    assert rule_triggered(scenario, cmd) == rule_id
+    [blocked] = scenario.when(cmd)
+    assert isinstance(blocked, PreCallSmsBlocked)
     assert rule_id in blocked.rules_applied
 
 
@@ -147,9 +182,10 @@ def test_every_rule_has_its_text_and_cites_its_procedure_step(entry: Rule) -> No
     assert rule(entry.id) is entry
     assert entry.text.strip()
     assert entry.sources
-    if entry.applies_to == "ManagedServicePlan":
-        assert entry.id.startswith("MSP-")
-        assert entry.procedure == MSP_PROC
+    assert entry.applies_to in PROCEDURES, "each rule belongs to one aggregate"
+    procedure, _, prefixes, _ = PROCEDURES[entry.applies_to]
+    assert entry.id.startswith(prefixes)
+    assert entry.procedure == procedure
     assert entry.source_step.startswith(f"{entry.procedure} ")
     assert entry.source_step.removeprefix(entry.procedure).strip()
 
@@ -157,32 +193,41 @@ def test_every_rule_has_its_text_and_cites_its_procedure_step(entry: Rule) -> No
 @pytest.mark.parametrize(
     "entry", [r for r in CATALOGUE.values() if r.setting], ids=lambda r: str(r.id)
 )
-def test_a_rules_settings_are_fields_of_the_msp_config(entry: Rule) -> None:
+def test_a_rules_settings_are_fields_of_its_aggregates_config(entry: Rule) -> None:
     assert entry.setting is not None
     settings = {name.strip() for name in entry.setting.split(",")}
+    _, config_type, _, _ = PROCEDURES[entry.applies_to]
 
-    assert settings <= set(msp.MspConfig.model_fields)
+    assert settings <= set(config_type.model_fields), config_type.__name__
 
 
-def test_an_unknown_rule_id_is_not_in_the_catalogue() -> None:
+@pytest.mark.parametrize("rule_id", ["MSP-R99", "CMR-R99", "X-R99"])
+def test_an_unknown_rule_id_is_not_in_the_catalogue(rule_id: str) -> None:
     with pytest.raises(KeyError):
-        rule("MSP-R99")
+        rule(rule_id)
 
 
-def _rule_ids_named_in_the_aggregate() -> set[str]:
-    source = Path(msp.__file__).read_text(encoding="utf-8")
-    return set(re.findall(r"\"(MSP-[A-Z]\d+)\"", source))
+def _rule_ids_named_in_the_aggregate(aggregate: str) -> set[str]:
+    _, _, prefixes, module = PROCEDURES[aggregate]
+    source = module.read_text(encoding="utf-8")
+    pattern = "|".join(re.escape(prefix) for prefix in prefixes)
+    return set(re.findall(rf"\"((?:{pattern})[A-Z]\d+)\"", source))
 
 
-def test_every_rule_id_decide_can_raise_is_in_the_catalogue() -> None:
-    named = _rule_ids_named_in_the_aggregate()
+@pytest.mark.parametrize("aggregate", sorted(PROCEDURES))
+def test_every_rule_id_decide_can_raise_is_in_the_catalogue(aggregate: str) -> None:
+    named = _rule_ids_named_in_the_aggregate(aggregate)
 
     assert len(named) >= 20, "the aggregate names its rules as string literals"
-    assert named <= set(CATALOGUE), f"not in the catalogue: {sorted(named - set(CATALOGUE))}"
+    not_catalogued = {i for i in named if i not in CATALOGUE}
+    assert not not_catalogued, f"not in the catalogue: {sorted(not_catalogued)}"
+    assert {CATALOGUE[i].applies_to for i in named} == {aggregate}
 
 
-def test_every_msp_rule_in_the_catalogue_is_enforced_by_the_aggregate() -> None:
-    msp_rules = {r.id for r in CATALOGUE.values() if r.applies_to == "ManagedServicePlan"}
+@pytest.mark.parametrize("aggregate", sorted(PROCEDURES))
+def test_every_rule_in_the_catalogue_is_enforced_by_its_aggregate(aggregate: str) -> None:
+    rules = {r.id for r in CATALOGUE.values() if r.applies_to == aggregate}
 
-    missing = msp_rules - _rule_ids_named_in_the_aggregate()
+    missing = rules - _rule_ids_named_in_the_aggregate(aggregate)
+    assert rules, f"no {aggregate} rules catalogued"
     assert not missing, f"catalogued but never checked by decide: {sorted(missing)}"
