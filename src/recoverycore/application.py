@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 from uuid import UUID
 
 import holidays
@@ -103,6 +103,12 @@ class RecoveryApp(Application[UUID]):
         return cls(env=sqlite_env(path), **kwargs)
 
     # -- commands ---------------------------------------------------------------------------------
+    @overload
+    def handle(self, command: msp.MspCommand, *, retries: int = 0) -> list[MspEvent]: ...
+
+    @overload
+    def handle(self, command: cmr.CaseCommand, *, retries: int = 0) -> list[CaseEvent]: ...
+
     def handle(
         self, command: msp.MspCommand | cmr.CaseCommand, *, retries: int = 0
     ) -> list[MspEvent] | list[CaseEvent]:

@@ -474,6 +474,7 @@ _CASE_RULES: tuple[Rule, ...] = (
         "No new Q609 within 90 days of one that confirmed the employment.",
         "T3.S5",
         "OB-GAR-CI",
+        setting="q609_validity_days",
     ),
     _cmr(
         "CMR-A7",

@@ -327,11 +327,6 @@ def test_a_suitability_assessment_needs_its_reasons(reasons: tuple[str, ...]) ->
     refused(B.allocated(), B.assess_suitability(reasons=reasons), "CMR-A8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: decide drops AssessSuitability.discussed_with_ol; SuitabilityAssessed has no "
-    "field for the OL the unsuitable case was discussed with (CMR-R4 evidence is lost)",
-)
 def test_an_unsuitable_assessment_records_the_ol_it_was_discussed_with() -> None:
     events = B.allocated().when(B.assess_suitability(suitable=False))
 
@@ -658,12 +653,6 @@ def test_a_third_unanswered_call_the_same_day_is_excessive() -> None:
     assert names(scenario.at(at(1, 10)).when(B.contact_attempt())) == ["ContactAttempted"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: X-R8's per-day attempt count in _contact_allowed counts every contact of the "
-    "day, including the pre-call SMS CMR-A3 requires, so the morning + afternoon genuine "
-    "attempts of a subscribed customer are refused",
-)
 def test_a_subscribed_customer_can_be_called_morning_and_afternoon_after_pre_call_sms() -> None:
     scenario = (
         SMS.onboarded()
@@ -747,11 +736,6 @@ def test_no_recovery_contact_while_an_arrangement_is_in_place() -> None:
         assert names(scenario.when(B.contact_attempt(purpose=purpose))) == ["ContactAttempted"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: X-R9 is checked only for RecordContactAttempt; a Q190 'final option' letter "
-    "(itself a contact, X-R8) is issued to a customer whose acceptable arrangement is in place",
-)
 def test_no_final_option_letter_while_an_arrangement_is_in_place() -> None:
     scenario = (
         B.contacted_without_answer()
@@ -1362,7 +1346,7 @@ def test_an_excluded_debt_or_circumstance_makes_a_garnishee_not_appropriate(case
 
     assessed_ = single(b.garnishee_ready().when(command), GarnisheeAssessed)
     assert not assessed_.appropriate
-    assert any(text in failed for failed in assessed_.failed_checks), assessed_.failed_checks
+    assert any(text in excluded for excluded in assessed_.exclusions), assessed_.exclusions
     assert cmr.garnishee_exclusions(
         after(b.garnishee_ready()), ("D-1",), command.checklist, b.config
     )
@@ -1393,12 +1377,6 @@ def test_a_garnishee_of_a_debt_excluded_when_it_is_submitted_is_refused() -> Non
     assert "PGPA debt under $15000" in error.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: garnishee_exclusions are folded into GarnisheeAssessed.failed_checks, so "
-    "_garnishee_allowed refuses an excluded debt with CMR-R10 before its CMR-R12 check runs; "
-    "CMR-R12 triggers only if the configuration changes between assessment and submission",
-)
 def test_a_garnishee_of_an_excluded_debt_is_refused_naming_cmr_r12() -> None:
     b = case_builder(debts=(Debt(debt_id="D-1", balance=Decimal("9000"), legislation="PGPA"),))
     scenario = b.garnishee_assessed().then(b.submission_document())
@@ -1519,14 +1497,9 @@ def test_no_litigation_referral_for_a_paused_debt_while_other_debts_continue(pau
 def test_no_dpo_warning_while_the_customers_debts_are_paused(pause: str) -> None:
     scenario = dpo_referred().then(PAUSES[pause]())
 
-    refused(scenario, B.dpo_warning(), "X-R1")
+    refused(scenario, B.dpo_warning(debt_ids=("D-1",)), "X-R1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: IssueDpoWarning has no debt_ids and _dpo_warning checks X-R1 against every debt "
-    "of the case, so a pause of one debt stops the DPO track for the debts not paused",
-)
 def test_a_dpo_warning_is_issued_for_the_debts_that_are_not_paused() -> None:
     scenario = dpo_referred().then(B.request_review(debt_ids=("D-1",)))
 
@@ -1972,11 +1945,6 @@ def test_the_delivery_wait_is_configurable_in_business_days() -> None:
     assert names(wednesday.when(B.confirm_dpo_delivery())) == ["DpoWarningDelivered"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _dpo_delivery calls add_days(warning.issued_on, dpo_delivery_check_after) "
-    "without the calendar's public holidays, so a business-day wait does not skip them",
-)
 def test_a_business_day_delivery_wait_skips_public_holidays() -> None:
     five_business_days = config(dpo_delivery_check_after=DayCount(days=5, unit="BUSINESS"))
     scenario = dpo_warned().configured(five_business_days).with_holidays(date(2026, 3, 16))
@@ -2429,12 +2397,6 @@ def test_other_flags_do_not_pause_enforcement(kind: str) -> None:
     assert names(scenario.when(B.place_garnishee())) == ["GarnisheePlaced"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _garnishee_allowed re-checks pauses, safety flags and debt exclusions at "
-    "placement but not hardship, so a HARDSHIP flag recorded after the assessment does not stop "
-    "the garnishee (X-R2, CMR-R10 'no financial hardship caused')",
-)
 def test_a_hardship_flag_recorded_after_approval_stops_the_garnishee_being_placed() -> None:
     error = with_flag("HARDSHIP", approved()).refused(B.place_garnishee())
 
@@ -2484,12 +2446,6 @@ def test_the_case_manager_clears_a_hardship_or_disaster_flag_with_reasons() -> N
     assert names(scenario.then(command).when(B.place_garnishee())) == ["GarnisheePlaced"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ClearVulnerabilityFlag is registered with case_team=False and checks a role only "
-    "for suicide/FDV-threat flags, so anyone (any team, any role) may clear a DISASTER or "
-    "HARDSHIP flag and lift the enforcement pause it imposes",
-)
 def test_someone_outside_the_case_team_cannot_clear_a_disaster_flag() -> None:
     outsider = case_staff(Role.MSP_RECORDER, "SO-4411", team="Parramatta Service Centre")
     command = B.clear_flag(actor=outsider, reasons=("No longer in a disaster area, I think.",))

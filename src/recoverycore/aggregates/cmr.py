@@ -191,7 +191,6 @@ __all__ = [
     "UnassignCustomer",
     "UpdateWlmActorRelationship",
     "VaryDpo",
-    "_IssueLetter",
     "add_days",
     "decide",
     "document_name_problem",
@@ -216,6 +215,9 @@ Stage = Literal[
 CASE_ROLES = frozenset({Role.CASE_MANAGER, Role.LITIGATION_CASE_MANAGER})
 LEADER_ROLES = frozenset({Role.TEAM_LEADER, Role.OPERATIONAL_LEADER})
 ENFORCEMENT_FLAGS: frozenset[str] = frozenset({"SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT"})
+# What counts towards "attempts must not be excessive" in a day (an SMS or letter is a contact,
+# not a call attempt).
+_ATTEMPT_CHANNELS: frozenset[str] = frozenset({"PHONE", "VOICEMAIL", "FACE_TO_FACE"})
 _APS_ORDER = ("APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES")
 _DOC_NAME = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2}) - (?P<surname>[A-Z][A-Z'\- ]*), "
@@ -245,6 +247,8 @@ class CaseConfig(BaseModel):
     """X-R10 and SS(Admin) Act Part 5: the shortest response period a letter may give."""
     garnishee_warning_validity_days: int = 90
     """CMR-R11: a garnishee warning counts only if given in this many days before placement."""
+    q609_validity_days: int = 90
+    """CMR-A6: a Q609 that confirmed employment makes a new one unnecessary for this long."""
     fca_validity_months: int = 3
     """CMR-R10: the FCA relied on for a garnishee is at most this many months old."""
     min_fca_excess_income_per_fortnight: Decimal = Decimal("15")
@@ -437,7 +441,12 @@ class IssueEmployerRequestQ609(_IssueLetter):
 
 
 class IssueDpoWarning(_IssueLetter):
-    """C42: Q190 as a DPO warning (23 days to respond), by a tracked article."""
+    """C42: Q190 as a DPO warning (23 days to respond), by a tracked article.
+
+    ``debt_ids`` are the debts it warns about; by default every debt whose recovery is not
+    paused (X-R1: other debts continue)."""
+
+    debt_ids: tuple[str, ...] = ()
 
 
 class RecordDiscussion(CaseCommand):
@@ -824,6 +833,7 @@ class Garnishee(_Record):
     debt_ids: tuple[str, ...]
     appropriate: bool
     failed_checks: tuple[str, ...] = ()
+    exclusions: tuple[str, ...] = ()
     assessed_on: date
     submitted_by: str | None = None
     decision: Literal["APPROVED", "REJECTED"] | None = None
@@ -880,6 +890,7 @@ class CaseState(BaseModel):
     paid_in_full: bool = False
     closure_reason: ClosureReason | None = None
     closure_steps: tuple[str, ...] = ()
+    archive_requested: bool = False
 
     @property
     def is_terminal(self) -> bool:
@@ -1180,7 +1191,11 @@ def _contact_allowed(
             "Wait before contacting again.",
         )
     else:
-        today = [x for x in s.contacts if x.at.astimezone(d.zone).date() == local.date()]
+        today = [
+            x
+            for x in s.contacts
+            if x.channel in _ATTEMPT_CHANNELS and x.at.astimezone(d.zone).date() == local.date()
+        ]
         d.require(
             len(today) < config.max_attempts_per_day,
             "X-R8",
@@ -1234,6 +1249,7 @@ def _suitability(s: CaseState, cmd: AssessSuitability, c: _Ctx) -> None:
         permanently_written_off=cmd.permanently_written_off,
         outstanding_balance=cmd.outstanding_balance,
         already_case_managed_elsewhere=cmd.already_case_managed_elsewhere,
+        discussed_with_ol=cmd.discussed_with_ol,
     )
 
 
@@ -1487,6 +1503,13 @@ def _issue_letter(
             "X-R10",
             "The letter does not say how to seek an explanation or review of the debt.",
             "Use the approved letter that states the customer's review rights.",
+        )
+        d.require(
+            s.arrangement is None,
+            "X-R9",
+            "An arrangement is in place: the customer is not written to about the debt unless "
+            "they ask, a better alternative is proposed, or they default.",
+            "Record the broken arrangement first, or contact the customer only at their request.",
         )
         d.require(
             "FDV_IMMEDIATE_THREAT" not in s.flag_kinds(),
@@ -1842,8 +1865,7 @@ def _q609(s: CaseState, cmd: IssueEmployerRequestQ609, c: _Ctx) -> None:
         "Address and mark the letter as the procedure says.",
     )
     d.require(
-        lead.q609_on is None
-        or (c.today - lead.q609_on).days > c.config.garnishee_warning_validity_days,
+        lead.q609_on is None or (c.today - lead.q609_on).days > c.config.q609_validity_days,
         "CMR-A6",
         "A Q609 confirmed this employment in the last 90 days; no new one is needed.",
         "Rely on the earlier Q609.",
@@ -1969,15 +1991,16 @@ def _assess_garnishee(s: CaseState, cmd: AssessGarnishee, c: _Ctx) -> None:
             "Issue the Q289 data-match notification before any administrative action.",
         )
     failed = garnishee_failed_checks(s, cmd.kind, ids, cmd.checklist, c.today, c.config)
-    failed += garnishee_exclusions(s, ids, cmd.checklist, c.config)
+    excluded = garnishee_exclusions(s, ids, cmd.checklist, c.config)
     d.emit(
         GarnisheeAssessed,
         garnishee_id=cmd.garnishee_id,
         kind=cmd.kind,
         debt_ids=ids,
         checklist=cmd.checklist,
-        appropriate=not failed,
+        appropriate=not failed and not excluded,
         failed_checks=tuple(failed),
+        exclusions=tuple(excluded),
     )
 
 
@@ -1994,23 +2017,34 @@ def _known_garnishee(c: _Ctx, s: CaseState, garnishee_id: str) -> Garnishee:
 
 
 def _garnishee_allowed(c: _Ctx, s: CaseState, g: Garnishee, doing: str) -> None:
-    c.d.require(
-        g.appropriate,
-        "CMR-R10",
-        f"The assessment found the garnishee not appropriate: {_failed_text(s, g)}.",
-        "Resolve those points and assess the garnishee again.",
-    )
-    _enforcement(c.d, s, g.debt_ids, doing)
-    exclusions = list(garnishee_exclusions(s, g.debt_ids, _blank_checklist, c.config))
+    exclusions = list(g.exclusions) + [
+        x
+        for x in garnishee_exclusions(s, g.debt_ids, _NO_CHECKLIST_EXCLUSIONS, c.config)
+        if x not in g.exclusions
+    ]
     c.d.require(
         not exclusions,
         "CMR-R12",
         "These debts cannot be garnished: " + "; ".join(exclusions) + ".",
         "Use another recovery method.",
     )
+    c.d.require(
+        g.appropriate,
+        "CMR-R10",
+        f"The assessment found the garnishee not appropriate: {_failed_text(s, g)}.",
+        "Resolve those points and assess the garnishee again.",
+    )
+    c.d.require(
+        "HARDSHIP" not in s.flag_kinds(),
+        "X-R2",
+        f"The customer is now flagged as in hardship, so no step may {doing}.",
+        "Respond proportionately to the hardship; reassess once it is cleared.",
+    )
+    _enforcement(c.d, s, g.debt_ids, doing)
 
 
-_blank_checklist = GarnisheeChecklist(
+# The debt-based exclusions only (the checklist's own were recorded at assessment).
+_NO_CHECKLIST_EXCLUSIONS = GarnisheeChecklist(
     debts_due_and_payable=True,
     employment_or_bank_details_verified=True,
     reasonable_contact_effort=True,
@@ -2234,7 +2268,12 @@ def _litigation(s: CaseState, cmd: ReferToSrtLitigation, c: _Ctx) -> None:
     c.d.require(s.litigation is None, "CMR-A1", "A referral has been made already.", "Wait.")
     _enforcement(c.d, s, ids, "refer the debts to litigation")
     _in_case_file(c.d, s, cmd.referral_doc_name, "litigation referral")
-    c.d.emit(LitigationReferralSent, referral_doc_name=cmd.referral_doc_name, sent_to=cmd.sent_to)
+    c.d.emit(
+        LitigationReferralSent,
+        debt_ids=ids,
+        referral_doc_name=cmd.referral_doc_name,
+        sent_to=cmd.sent_to,
+    )
 
 
 @_handles(DecideLitigationReferral, "T3.S13", case_team=False)
@@ -2278,7 +2317,19 @@ def _dpo_warning(s: CaseState, cmd: IssueDpoWarning, c: _Ctx) -> None:
         "The DPO warning must go by a tracked article, so its delivery can be confirmed.",
         "Record the Australia Post tracking id.",
     )
-    _enforcement(d, s, s.debt_ids, "issue a DPO warning")
+    paused = s.paused_debts()
+    debt_ids = (
+        _debts_known(d, s, cmd.debt_ids)
+        if cmd.debt_ids
+        else tuple(i for i in s.debt_ids if i not in paused)
+    )
+    d.require(
+        bool(debt_ids),
+        "X-R1",
+        "Recovery of every debt on the case is paused, so no DPO warning may be issued.",
+        "Wait until a pause is resumed.",
+    )
+    _enforcement(d, s, debt_ids, "issue a DPO warning")
     _issue_letter(
         c,
         s,
@@ -2287,6 +2338,7 @@ def _dpo_warning(s: CaseState, cmd: IssueDpoWarning, c: _Ctx) -> None:
         "DPO_WARNING",
         c.config.dpo_warning_response,
         garnishee_warning=True,
+        debt_ids=debt_ids,
     )
 
 
@@ -2302,7 +2354,9 @@ def _dpo_delivery(s: CaseState, cmd: ConfirmDpoWarningDelivery, c: _Ctx) -> None
         "Issue the DPO warning first.",
     )
     assert warning is not None
-    check_from = add_days(warning.issued_on, c.config.dpo_delivery_check_after)
+    check_from = add_days(
+        warning.issued_on, c.config.dpo_delivery_check_after, c.calendar.public_holidays
+    )
     d.require(
         c.today >= check_from,
         "CMR-R17",
@@ -2531,6 +2585,12 @@ def _complete(s: CaseState, cmd: CompleteClosure, c: _Ctx) -> None:
 @_handles(ArchiveCase, "T5", case_team=True)
 def _archive(s: CaseState, cmd: ArchiveCase, c: _Ctx) -> None:
     c.d.require(s.status == "CLOSED", "CMR-A1", "Only a closed case is archived.", "Close it.")
+    c.d.require(
+        not s.archive_requested,
+        "CMR-A1",
+        "Archiving was already referred to the positional mailbox.",
+        "Wait for the mailbox's decision.",
+    )
     if s.team == "SRT":
         c.d.emit(CaseArchived)
     else:
@@ -2561,7 +2621,10 @@ def _clear_flag(s: CaseState, cmd: ClearVulnerabilityFlag, c: _Ctx) -> None:
     flag = next((f for f in s.flags if f.flag_id == cmd.flag_id), None)
     c.d.require(flag is not None, "CMR-A1", f"No flag {cmd.flag_id} is in force.", "None.")
     assert flag is not None
-    if flag.kind in ENFORCEMENT_FLAGS:
+    if flag.kind not in ENFORCEMENT_FLAGS:
+        if cmd.actor.role not in c.config.flag_clearing_roles:
+            _assigned(c.d, s)
+    else:
         _role(
             c.d,
             c.config.flag_clearing_roles,
@@ -2805,6 +2868,7 @@ def _e_assessed(s: CaseState, e: GarnisheeAssessed) -> dict[str, Any]:
         debt_ids=e.debt_ids,
         appropriate=e.appropriate,
         failed_checks=e.failed_checks,
+        exclusions=e.exclusions,
         assessed_on=_local(e),
     )
     return {"garnishees": (*s.garnishees, g), "stage": "ENFORCEMENT"}
@@ -2936,7 +3000,7 @@ def _e_closed(s: CaseState, e: CaseClosed) -> dict[str, Any]:
 
 @_on(CaseArchived, ArchiveConsiderationRequested)
 def _e_archived(s: CaseState, e: CaseEvent) -> dict[str, Any]:
-    return {"status": "ARCHIVED"} if isinstance(e, CaseArchived) else {}
+    return {"status": "ARCHIVED"} if isinstance(e, CaseArchived) else {"archive_requested": True}
 
 
 @_on(VulnerabilityFlagRecorded)

@@ -145,6 +145,7 @@ class SuitabilityAssessed(CaseEvent):
     permanently_written_off: bool
     outstanding_balance: Decimal
     already_case_managed_elsewhere: bool
+    discussed_with_ol: str | None = None
 
 
 class CustomerUnassigned(CaseEvent):
@@ -230,6 +231,7 @@ class LetterIssued(CaseEvent):
     marking: str = ""
     tracking_id: str = ""
     employment_lead_id: str = ""
+    debt_ids: tuple[str, ...] = ()
 
 
 class DebtDiscussed(CaseEvent):
@@ -329,6 +331,7 @@ class GarnisheeAssessed(CaseEvent):
     checklist: GarnisheeChecklist
     appropriate: bool
     failed_checks: tuple[str, ...] = ()
+    exclusions: tuple[str, ...] = ()
 
 
 class GarnisheeSubmitted(CaseEvent):
@@ -397,6 +400,7 @@ class EquifaxSearchRecorded(CaseEvent):
 
 
 class LitigationReferralSent(CaseEvent):
+    debt_ids: tuple[str, ...] = ()
     referral_doc_name: NonEmptyStr
     sent_to: Literal["POSITIONAL_MAILBOX", "OPERATIONAL_LEADER"]
 
