@@ -1,7 +1,16 @@
-"""Helpers for developers who test the rules: builders, given/when/then, Hypothesis strategies.
+"""Helpers for developers who test the rules: builders and given/when/then.
 
-Public and documented: downstream projects use it to property-test their own use of
-recoverycore, or to extend :class:`MspStateMachine` with rules of their own.
+Public and documented: downstream projects use it to test their own use of recoverycore.
+It needs nothing beyond recoverycore's runtime dependencies.
+
+Hypothesis strategies (values, one per command type, every event type, legal histories) and
+:class:`~recoverycore.strategies.MspStateMachine`, a stateful test base to extend with rules and
+invariants of your own, are in :mod:`recoverycore.strategies`, which needs Hypothesis (a
+development dependency)::
+
+    from recoverycore.strategies import MspStateMachine, histories
+
+    TestMyPlans = MspStateMachine.TestCase
 
 Given/when/then works on the pure functions, without storage::
 
