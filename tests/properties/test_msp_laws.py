@@ -8,7 +8,7 @@ examples from the settings profile (``tests/conftest.py``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,8 +33,8 @@ from recoverycore.strategies import (
     histories,
     msp_events,
 )
-from recoverycore.testing import EPOCH, msp_builder
 from recoverycore.testing import given as given_events
+from recoverycore.testing import msp_builder
 
 FIXED_OFFSETS = tuple(timezone(timedelta(hours=hours)) for hours in (0, 8, 9.5, 10, 10.5, 11, -5))
 """Offsets without daylight-saving folds: see the xfail test of DST folds below."""
@@ -260,31 +260,16 @@ def expiry() -> MspEvent:
 EXPIRY = expiry()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an event whose datetime falls in a daylight-saving fold (e.g. an overnight "
-    "timer at 2:30 am on the first Sunday of April in Sydney) is not equal to itself after "
-    "store -> load: events keep the ZoneInfo, the store keeps only the UTC offset, and Python "
-    "compares datetimes in a fold unequal across time zones (PEP 495). Fix in "
-    "events/_envelope.py: normalise event datetimes to a fixed offset (or UTC) on validation.",
-)
 @given(when=dst_fold_datetimes)
 def test_an_event_recorded_in_a_daylight_saving_fold_survives_the_store_unchanged(
     when: datetime,
 ) -> None:
-    event = EXPIRY.model_copy(update={"occurred_at": when, "recorded_at": when})
+    # Built as decide builds events: through the model's validation.
+    event = type(EXPIRY).model_validate({**dict(EXPIRY), "occurred_at": when, "recorded_at": when})
+    assert event.occurred_at.timestamp() == when.timestamp()
     assert round_trip(event) == event
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: integer fields (AttachFinalLetter.letter_version, MspLetterAttached."
-    "letter_version, attempt_no, originator_version) have no upper bound, so decide accepts "
-    "values orjson cannot encode and the application fails with TypeError('Integer exceeds "
-    "64-bit range') instead of refusing the command. Fix in aggregates/msp.py and "
-    "events/msp.py: bound them (e.g. Field(ge=1, le=2**63 - 1)).",
-)
 @given(letter_version=st.integers(min_value=2**64, max_value=2**80))
 def test_a_command_decide_accepts_can_always_be_stored(letter_version: int) -> None:
     b = msp_builder()
@@ -293,7 +278,9 @@ def test_a_command_decide_accepts_can_always_be_stored(letter_version: int) -> N
         app.handle(command)
     try:
         app.handle(b.attach(letter_version=letter_version))
-    except RuleViolation:
+    except (RuleViolation, ValidationError):
+        # Refused with a clear error before anything is recorded.
+        assert len(app.history(b.plan_id)) == 2
         return
     assert app.plan(b.plan_id).attached_letter_version == letter_version
 
@@ -325,22 +312,14 @@ COMMANDS_WITH_TEXT = commands_with_text()
 APPROVED_PLAN = msp.fold(msp_builder().approved_plan())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="BUG: command text fields are Field(min_length=1) while the events' are NonEmptyStr "
-    "(stripped), so whitespace-only text passes the command and then fails building the event: "
-    "decide raises pydantic's ValidationError instead of a RuleViolation (e.g. AddMspNote("
-    "text=' ')). Fix in aggregates/msp.py: make those command fields NonEmptyStr too (or "
-    "check them with d.require).",
-)
 @given(name=st.sampled_from(sorted(COMMANDS_WITH_TEXT)), text=blank_text)
-def test_blank_text_is_refused_with_a_rule_violation(name: str, text: str) -> None:
+def test_blank_text_is_refused_with_a_clear_error(name: str, text: str) -> None:
+    # The command's own type refuses blank text, so decide never meets it half-way (it used
+    # to pass the command and crash building the event).
     valid = COMMANDS_WITH_TEXT[name]
-    command = type(valid).model_validate({**valid.model_dump(), name: text})
-    state = None if isinstance(command, msp.RecordMsp) else APPROVED_PLAN
-    with suppress(RuleViolation):
-        msp.decide(state, command, now=EPOCH)
+    with pytest.raises(ValidationError) as refused:
+        type(valid).model_validate({**valid.model_dump(), name: text})
+    assert name in str(refused.value)
 
 
 # -- terminal is final -----------------------------------------------------------------------------

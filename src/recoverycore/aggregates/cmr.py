@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from recoverycore.aggregates._decider import Command, Decision, time_zone
 from recoverycore.errors import AggregateNotFound
-from recoverycore.events._envelope import DomainEvent, Role, Snapshot
+from recoverycore.events._envelope import DomainEvent, LocalDatetime, NonEmptyStr, Role, Snapshot
 from recoverycore.events.cmr import (
     PROCEDURE,
     ActorRelationshipApplied,
@@ -301,16 +301,13 @@ class CaseCommand(Command):
     case_id: UUID
 
 
-_Name = Field(min_length=1)
-
-
 class AllocateCase(CaseCommand):
     """C1: allocate a customer to an SRT/TRT case manager."""
 
-    crn: str = _Name
+    crn: NonEmptyStr
     customer: CustomerName
     team: Team
-    case_manager_id: str = _Name
+    case_manager_id: NonEmptyStr
     allocation_source: AllocationSource
     allocation_group: str | None = None
     debts: tuple[Debt, ...]
@@ -322,7 +319,7 @@ class AssessSuitability(CaseCommand):
     """C2: is the case suitable for case managed recovery?"""
 
     suitable: bool
-    benefit_status: str = _Name
+    benefit_status: NonEmptyStr
     permanently_written_off: bool
     outstanding_balance: Decimal
     already_case_managed_elsewhere: bool
@@ -338,7 +335,7 @@ class UnassignCustomer(CaseCommand):
 class CreateDoaDoc(CaseCommand):
     """C4: the Display on Access DOC (expires 5 years after it is created)."""
 
-    doc_id: str = _Name
+    doc_id: NonEmptyStr
     transfer_to: str = "CLK Case Managed Recoveries"
 
 
@@ -351,13 +348,13 @@ class ApplyActorRelationship(CaseCommand):
 class CreateCaseFile(CaseCommand):
     """C6."""
 
-    location: str = _Name
+    location: NonEmptyStr
 
 
 class AddCaseFileDocument(CaseCommand):
     """C7: save a document, named ``YYYY-MM-DD - SURNAME, First name - Action``."""
 
-    name: str = _Name
+    name: NonEmptyStr
     document_type: Literal[
         "SEARCH_RESULT",
         "CHECKLIST",
@@ -382,7 +379,7 @@ class RecordCapacityReview(CaseCommand):
 class SendPreCallSms(CaseCommand):
     """C10: the pre-call SMS before a contact attempt."""
 
-    mobile_number: str = _Name
+    mobile_number: NonEmptyStr
 
 
 class RecordContactAttempt(CaseCommand):
@@ -400,7 +397,7 @@ class RecordContactAttempt(CaseCommand):
 
 
 class _IssueLetter(CaseCommand):
-    letter_id: str = _Name
+    letter_id: NonEmptyStr
     address: str = ""
     address_confirmed: bool = False
     privacy_safeguarded: bool = False
@@ -429,13 +426,13 @@ class IssueThirdPartyNoticeQSS40(_IssueLetter):
 class IssueDataMatchNotificationQ289(_IssueLetter):
     """C26: tell the customer of the data match before contacting the employer."""
 
-    employment_lead_id: str = _Name
+    employment_lead_id: NonEmptyStr
 
 
 class IssueEmployerRequestQ609(_IssueLetter):
     """C28: ask the employer for employment details, in writing only."""
 
-    employment_lead_id: str = _Name
+    employment_lead_id: NonEmptyStr
     attention: str = ""
     marking: str = ""
 
@@ -456,13 +453,13 @@ class RecordDiscussion(CaseCommand):
     identity_confirmed: bool
     customer_queried_debt: bool = False
     garnishee_warning_given: bool = False
-    summary: str = _Name
+    summary: NonEmptyStr
 
 
 class RequestExplanationOrReview(CaseCommand):
     """C15: the customer asks for an explanation or review; recovery of those debts pauses."""
 
-    pause_id: str = _Name
+    pause_id: NonEmptyStr
     debt_ids: tuple[str, ...]
     kind: Literal["EXPLANATION", "REVIEW", "REASSESSMENT", "ART_REVIEW"]
 
@@ -470,13 +467,13 @@ class RequestExplanationOrReview(CaseCommand):
 class PauseRecovery(CaseCommand):
     """Pause recovery of some debts (disaster, vulnerability, redress, ...); X-R1, X-R5."""
 
-    pause_id: str = _Name
+    pause_id: NonEmptyStr
     debt_ids: tuple[str, ...]
     reason: PauseReason
 
 
 class ResumeRecovery(CaseCommand):
-    pause_id: str = _Name
+    pause_id: NonEmptyStr
 
 
 class RecordAcceptableArrangement(CaseCommand):
@@ -489,7 +486,7 @@ class RecordAcceptableArrangement(CaseCommand):
 class RecordFinancialCircumstanceAssessment(CaseCommand):
     """C17."""
 
-    fca_id: str = _Name
+    fca_id: NonEmptyStr
     excess_income_per_fortnight: Decimal
     financial_hardship: bool
 
@@ -502,7 +499,7 @@ class RecordInterimArrangement(CaseCommand):
 
 
 class RecordArrangementBroken(CaseCommand):
-    detail: str = _Name
+    detail: NonEmptyStr
 
 
 class RecordCallbackAgreed(CaseCommand):
@@ -514,13 +511,13 @@ class RecordCallbackAgreed(CaseCommand):
 class RecordRefusal(CaseCommand):
     """C20."""
 
-    detail: str = _Name
+    detail: NonEmptyStr
 
 
 class RecordRefusalRetracted(CaseCommand):
     """CMR-R14: the customer now wants to negotiate."""
 
-    detail: str = _Name
+    detail: NonEmptyStr
 
 
 class DeclareArrangementNotReasonable(CaseCommand):
@@ -530,23 +527,23 @@ class DeclareArrangementNotReasonable(CaseCommand):
 class RecordFiAccountLead(CaseCommand):
     """C22."""
 
-    institution: str = _Name
-    account_ref: str = _Name
+    institution: NonEmptyStr
+    account_ref: NonEmptyStr
     balance: Decimal | None = None
 
 
 class RequestFieInformation(CaseCommand):
     """C23: Commonwealth Bank only, through the FIE tool."""
 
-    institution: str = _Name
-    account_ref: str = _Name
+    institution: NonEmptyStr
+    account_ref: NonEmptyStr
 
 
 class RecordEmploymentLead(CaseCommand):
     """C25."""
 
-    lead_id: str = _Name
-    employer_name: str = _Name
+    lead_id: NonEmptyStr
+    employer_name: NonEmptyStr
     source: Literal["DATA_MATCH_STP", "DATA_MATCH_TDF", "CUSTOMER_RECORD", "OTHER"]
     relates_to: Literal["CUSTOMER", "PARTNER"]
 
@@ -554,11 +551,11 @@ class RecordEmploymentLead(CaseCommand):
 class RecordEmployerContactAttempt(CaseCommand):
     """C27: reach the customer through the employer (2 attempts over 2 days)."""
 
-    lead_id: str = _Name
+    lead_id: NonEmptyStr
     outcome: Literal["CUSTOMER_REACHED", "NOT_REACHED"]
     requested_employment_details: bool = False
     debt_disclosed: bool = False
-    note: str = _Name
+    note: NonEmptyStr
 
 
 class ProcessReturnedCorrespondence(CaseCommand):
@@ -571,7 +568,7 @@ class ProcessReturnedCorrespondence(CaseCommand):
 class AssessGarnishee(CaseCommand):
     """C30: is an FI or wage garnishee appropriate? (CMR-R10, CMR-R12, X-R2)."""
 
-    garnishee_id: str = _Name
+    garnishee_id: NonEmptyStr
     kind: GarnisheeKind
     debt_ids: tuple[str, ...]
     checklist: GarnisheeChecklist
@@ -581,24 +578,24 @@ class AssessGarnishee(CaseCommand):
 class SubmitGarnishee(CaseCommand):
     """C31: the submission, saved in the case file, to an OL."""
 
-    garnishee_id: str = _Name
-    garnishee_party: str = _Name
-    submission_doc_name: str = _Name
-    submitted_to: str = _Name
+    garnishee_id: NonEmptyStr
+    garnishee_party: NonEmptyStr
+    submission_doc_name: NonEmptyStr
+    submitted_to: NonEmptyStr
 
 
 class DecideGarnisheeSubmission(CaseCommand):
     """C32."""
 
-    garnishee_id: str = _Name
+    garnishee_id: NonEmptyStr
     approve: bool
 
 
 class RecordDebtRedressCheck(CaseCommand):
     """C33 (actioned)."""
 
-    garnishee_id: str = _Name
-    check_id: str = _Name
+    garnishee_id: NonEmptyStr
+    check_id: NonEmptyStr
     result: Literal["CLEAR", "NOT_CLEAR"]
     notes: str = ""
 
@@ -606,14 +603,14 @@ class RecordDebtRedressCheck(CaseCommand):
 class ApproveDebtRedressCheck(CaseCommand):
     """C33 (approved)."""
 
-    garnishee_id: str = _Name
-    check_id: str = _Name
+    garnishee_id: NonEmptyStr
+    check_id: NonEmptyStr
 
 
 class PlaceGarnishee(CaseCommand):
     """C34 (SSAct s.1233)."""
 
-    garnishee_id: str = _Name
+    garnishee_id: NonEmptyStr
     amount_mode: Literal["AMOUNT", "AMOUNT_PER_PAYMENT", "PERCENTAGE_PER_PAYMENT"]
     amount: Decimal = Field(gt=0)
     payment_not_before: date
@@ -623,7 +620,7 @@ class PlaceGarnishee(CaseCommand):
 class RecordGarnisheeOutcome(CaseCommand):
     """C35."""
 
-    garnishee_id: str = _Name
+    garnishee_id: NonEmptyStr
     amount: Decimal = Field(ge=0)
     received_on: date
     remaining_balance: Decimal = Field(ge=0)
@@ -635,7 +632,7 @@ class RecordPropertySearch(CaseCommand):
     state: AustralianState
     successful: bool
     property_details: str = ""
-    saved_doc_name: str = _Name
+    saved_doc_name: NonEmptyStr
 
 
 class RecordEquifaxSearch(CaseCommand):
@@ -645,14 +642,14 @@ class RecordEquifaxSearch(CaseCommand):
     reason: Literal["STATE_OUTSIDE_RP_DATA", "OTHER_SEARCHES_EXHAUSTED"]
     successful: bool
     new_information: str = ""
-    saved_doc_name: str = _Name
+    saved_doc_name: NonEmptyStr
 
 
 class ReferToSrtLitigation(CaseCommand):
     """C38."""
 
     debt_ids: tuple[str, ...]
-    referral_doc_name: str = _Name
+    referral_doc_name: NonEmptyStr
     sent_to: Literal["POSITIONAL_MAILBOX", "OPERATIONAL_LEADER"] = "POSITIONAL_MAILBOX"
 
 
@@ -672,21 +669,21 @@ class RecordTravelPatternAssessment(CaseCommand):
 class ReferForDpo(CaseCommand):
     """C41."""
 
-    referral_to: str = _Name
+    referral_to: NonEmptyStr
 
 
 class ConfirmDpoWarningDelivery(CaseCommand):
     """C43: after 14 days, by Australia Post tracking."""
 
-    letter_id: str = _Name
-    tracking_status: str = _Name
+    letter_id: NonEmptyStr
+    tracking_status: NonEmptyStr
     delivered: bool
 
 
 class MakeDpo(CaseCommand):
     """C44 (SSAct s.1240)."""
 
-    dpo_id: str = _Name
+    dpo_id: NonEmptyStr
     debt_ids: tuple[str, ...]
     considerations: DpoConsiderations
 
@@ -694,27 +691,27 @@ class MakeDpo(CaseCommand):
 class NotifyDpo(CaseCommand):
     """C45."""
 
-    dpo_id: str = _Name
+    dpo_id: NonEmptyStr
     recipients: tuple[str, ...]
     australian_citizen: bool
 
 
 class VaryDpo(CaseCommand):
-    dpo_id: str = _Name
-    variation: str = _Name
+    dpo_id: NonEmptyStr
+    variation: NonEmptyStr
 
 
 class RevokeDpo(CaseCommand):
     """C46."""
 
-    dpo_id: str = _Name
+    dpo_id: NonEmptyStr
     ground: Literal["PAID", "SATISFACTORY_ARRANGEMENT", "IRRECOVERABLE", "DISCRETION"]
 
 
 class DecideDac(CaseCommand):
     """C47: a departure authorisation certificate."""
 
-    dpo_id: str = _Name
+    dpo_id: NonEmptyStr
     grant: bool
     departs_on: date
     returns_by: date
@@ -730,8 +727,8 @@ class CloseCase(CaseCommand):
 class RunRecoveryOptionsExhaustedFastNote(CaseCommand):
     """C49."""
 
-    fast_note_ref: str = _Name
-    linked_activity_ref: str = _Name
+    fast_note_ref: NonEmptyStr
+    linked_activity_ref: NonEmptyStr
 
 
 class ExpireDoaDoc(CaseCommand):
@@ -767,15 +764,15 @@ class ArchiveCase(CaseCommand):
 class RecordVulnerabilityFlag(CaseCommand):
     """Suicide or self-harm, FDV (with an immediate threat), hardship, disaster (X-R2..X-R4)."""
 
-    flag_id: str = _Name
+    flag_id: NonEmptyStr
     kind: VulnerabilityKind
-    source: str = _Name
+    source: NonEmptyStr
     referral: str = ""
     incident_ref: str = ""
 
 
 class ClearVulnerabilityFlag(CaseCommand):
-    flag_id: str = _Name
+    flag_id: NonEmptyStr
 
 
 # -- state --
@@ -784,7 +781,7 @@ class _Record(BaseModel):
 
 
 class ContactRecord(_Record):
-    at: AwareDatetime
+    at: LocalDatetime
     channel: ContactChannel
     actual: bool
 

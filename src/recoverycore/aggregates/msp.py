@@ -18,7 +18,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from recoverycore.aggregates._decider import Command, Decision, time_zone
 from recoverycore.errors import AggregateNotFound
-from recoverycore.events._envelope import DomainEvent, Role, Snapshot
+from recoverycore.events._envelope import (
+    MAX_INT,
+    DomainEvent,
+    LocalDatetime,
+    NonEmptyStr,
+    Role,
+    Snapshot,
+)
 from recoverycore.events.msp import (
     PROCEDURE,
     Behaviour,
@@ -190,7 +197,7 @@ class MspCommand(Command):
 class RecordMsp(MspCommand):
     """M1: record a reactive (after an incident) or proactive (vulnerabilities) MSP."""
 
-    crn: str = Field(min_length=1)
+    crn: NonEmptyStr
     program: Program
     msp_type: MspType
     triggering_incidents: tuple[IncidentRef, ...] = ()
@@ -220,7 +227,7 @@ class WithdrawMsp(MspCommand):
 class RecordNotificationCallAttempt(MspCommand):
     """M3: a phone call to the customer, with its note (and an incident if aggression)."""
 
-    number_called: str = Field(min_length=1)
+    number_called: NonEmptyStr
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
     note_text: str = ""
@@ -232,8 +239,8 @@ class RecordRepresentativeContact(MspCommand):
     """M6: a call to the customer's Power of Attorney, nominee or person permitted to enquire."""
 
     representative_role: Literal["POA", "NOMINEE", "PPE"]
-    representative_name: str = Field(min_length=1)
-    number_called: str = Field(min_length=1)
+    representative_name: NonEmptyStr
+    number_called: NonEmptyStr
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
     note_text: str = ""
@@ -265,7 +272,7 @@ class RecordVulnerabilityFlag(MspCommand):
     immediate threat to safety was witnessed (X-R3, X-R4)."""
 
     flag: SafetyFlag
-    source: str = Field(min_length=1)
+    source: NonEmptyStr
 
 
 class ClearVulnerabilityFlag(MspCommand):
@@ -278,10 +285,10 @@ class SendMspSms(MspCommand):
     """M8: an MSP SMS through desktop messaging (Centrelink customers only)."""
 
     reason_code: str | None = None
-    mobile_number: str = Field(min_length=1)
+    mobile_number: NonEmptyStr
     multi_record_check: MultiRecordCheck | None = None
     smem_checked_at: AwareDatetime | None = None
-    message_template_id: str = Field(min_length=1)
+    message_template_id: NonEmptyStr
 
 
 class IssueContactCard(MspCommand):
@@ -294,13 +301,13 @@ class IssueContactCard(MspCommand):
 class AttachFinalLetter(MspCommand):
     """M10: attach the MSP letter (only the final approved version)."""
 
-    letter_id: str = Field(min_length=1)
-    letter_version: int = Field(ge=1)
+    letter_id: NonEmptyStr
+    letter_version: int = Field(ge=1, le=MAX_INT)
     approval_status: Literal["DRAFT", "FOR_APPROVAL", "FINAL_APPROVED"]
 
 
 class _Letter(MspCommand):
-    letter_id: str = Field(min_length=1)
+    letter_id: NonEmptyStr
     delivery_method: DeliveryMethod
     tracking_id: str = ""
     includes_review_rights: bool = True
@@ -310,16 +317,16 @@ class _Letter(MspCommand):
 class SendMspLetter(_Letter):
     """M11: send the attached final letter with the contact card."""
 
-    address: str = Field(min_length=1)
+    address: NonEmptyStr
     includes_contact_card: bool = True
 
 
 class RecordPoliceHandDelivery(MspCommand):
     """M12: local police handed the letter over (serious cases, where arrangements exist)."""
 
-    letter_id: str = Field(min_length=1)
-    police_station: str = Field(min_length=1)
-    police_officer: str = Field(min_length=1)
+    letter_id: NonEmptyStr
+    police_station: NonEmptyStr
+    police_officer: NonEmptyStr
     handed_at: AwareDatetime
     serious_case: bool
     local_arrangement_exists: bool
@@ -328,8 +335,8 @@ class RecordPoliceHandDelivery(MspCommand):
 class RecordLetterDeliveryOutcome(MspCommand):
     """M13: the tracked delivery outcome of the letter."""
 
-    letter_id: str = Field(min_length=1)
-    tracking_id: str = Field(min_length=1)
+    letter_id: NonEmptyStr
+    tracking_id: NonEmptyStr
     outcome: Literal["DELIVERED", "RETURNED_TO_SENDER"]
     outcome_at: AwareDatetime
     rts_reason: str = ""
@@ -339,8 +346,8 @@ class GrantOneOffVariation(MspCommand):
     """M14: a one-off appointment under a face-to-face restriction."""
 
     appointment_at: AwareDatetime
-    site: str = Field(min_length=1)
-    purpose: str = Field(min_length=1)
+    site: NonEmptyStr
+    purpose: NonEmptyStr
 
 
 class InviteCustomerToReview(_Letter):
@@ -373,7 +380,7 @@ class ExpireMsp(MspCommand):
 class AddMspNote(MspCommand):
     """Add a free MSP note."""
 
-    text: str = Field(min_length=1)
+    text: NonEmptyStr
 
 
 # -- state ----------------------------------------------------------------------------------------
@@ -412,7 +419,7 @@ class MspState(BaseModel):
     sms_sent: int = 0
     sms_blocked: int = 0
     notes: int = 0
-    one_off_variations: tuple[AwareDatetime, ...] = ()
+    one_off_variations: tuple[LocalDatetime, ...] = ()
     closed_on: date | None = None
 
     @property

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid5
 
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "Actor",
@@ -19,6 +20,21 @@ __all__ = [
 ]
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+MAX_INT = 2**63 - 1
+"""The largest integer the stored form (orjson, SQLite, PostgreSQL bigint) keeps."""
+
+
+def _fixed_offset(value: datetime) -> datetime:
+    # Keep the local offset the time was recorded with, as a fixed offset: a zone's ambiguous
+    # hour (a daylight-saving fold) would otherwise not compare equal after store and load.
+    offset = value.utcoffset()
+    assert offset is not None  # AwareDatetime has checked this
+    return value.astimezone(timezone(offset))
+
+
+LocalDatetime = Annotated[AwareDatetime, AfterValidator(_fixed_offset)]
+"""A timezone-aware time, kept with the fixed UTC offset it had (e.g. +11:00 in Sydney)."""
 
 _EVENT_ID_NAMESPACE = UUID("6f1c8a52-6a3b-4f0e-9d1e-2b4d2a7c9e10")
 
@@ -80,9 +96,9 @@ class DomainEvent(BaseModel):
     is_decision: ClassVar[bool] = False
 
     originator_id: UUID
-    originator_version: int = Field(ge=1)
-    occurred_at: AwareDatetime
-    recorded_at: AwareDatetime
+    originator_version: int = Field(ge=1, le=MAX_INT)
+    occurred_at: LocalDatetime
+    recorded_at: LocalDatetime
     actor: Actor
     authority: str | None = None
     reasons: tuple[str, ...] = ()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from recoverycore.events._envelope import DomainEvent, NonEmptyStr
+from recoverycore.events._envelope import MAX_INT, DomainEvent, LocalDatetime, NonEmptyStr
 
 __all__ = [
     "MSP_EVENT_TYPES",
@@ -147,7 +147,7 @@ class CustomerContactDetails(_Value):
 class MultiRecordCheck(_Value):
     """The check that the mobile number is not recorded on multiple records."""
 
-    performed_at: AwareDatetime
+    performed_at: LocalDatetime
     result: Literal["UNIQUE", "MULTIPLE"]
 
 
@@ -239,7 +239,7 @@ class MspSmsSent(MspEvent):
     reason_code: SmsReason
     mobile_number_hash: str
     multi_record_check: MultiRecordCheck
-    smem_checked_at: AwareDatetime
+    smem_checked_at: LocalDatetime
     message_template_id: NonEmptyStr
 
 
@@ -258,7 +258,7 @@ class MspContactCardIssued(MspEvent):
 
 class MspLetterAttached(MspEvent):
     letter_id: NonEmptyStr
-    letter_version: int
+    letter_version: int = Field(ge=1, le=MAX_INT)
     approval_status: Literal["FINAL_APPROVED"] = "FINAL_APPROVED"
 
 
@@ -277,25 +277,25 @@ class MspLetterHandedByPolice(MspEvent):
     letter_id: NonEmptyStr
     police_station: NonEmptyStr
     police_officer: NonEmptyStr
-    handed_at: AwareDatetime
+    handed_at: LocalDatetime
 
 
 class MspLetterDelivered(MspEvent):
     letter_id: NonEmptyStr
     tracking_id: NonEmptyStr
-    outcome_at: AwareDatetime
+    outcome_at: LocalDatetime
 
 
 class MspLetterReturnedToSender(MspEvent):
     letter_id: NonEmptyStr
     tracking_id: NonEmptyStr
-    outcome_at: AwareDatetime
+    outcome_at: LocalDatetime
     rts_reason: NonEmptyStr
 
 
 class MspOneOffVariationGranted(MspEvent):
     is_decision: ClassVar[bool] = True
-    appointment_at: AwareDatetime
+    appointment_at: LocalDatetime
     site: NonEmptyStr
     purpose: NonEmptyStr
 
