@@ -32,6 +32,14 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from recoverycore._case_testing import (
+    CASE_EPOCH,
+    CaseBuilder,
+    CaseScenario,
+    case_builder,
+    case_staff,
+    given_case,
+)
 from recoverycore.aggregates import msp
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import Actor, Role
@@ -46,10 +54,16 @@ from recoverycore.events.msp import (
 )
 
 __all__ = [
+    "CASE_EPOCH",
     "EPOCH",
+    "CaseBuilder",
+    "CaseScenario",
     "MspBuilder",
     "Scenario",
+    "case_builder",
+    "case_staff",
     "given",
+    "given_case",
     "msp_builder",
     "staff",
 ]
