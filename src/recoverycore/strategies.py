@@ -1786,7 +1786,10 @@ class MspModel:
             case LinkIncident() | RecordVulnerabilityFlag() | AddMspNote():
                 pass  # allowed at any time while the plan is open
             case _:
-                raise NotImplementedError(f"the model does not know {type(command).__name__}")
+                raise TypeError(
+                    f"MspModel does not know {type(command).__name__}: a subclass adding a command "
+                    "overrides MspModel.expect for it"
+                )
         return broken
 
     def _sms_blocks(self, command: SendMspSms) -> frozenset[str]:

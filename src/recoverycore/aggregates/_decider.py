@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import Actor, DomainEvent
+from recoverycore.events._envelope import Actor, DomainEvent, Snapshot
 
-__all__ = ["Command", "Decision", "time_zone"]
+__all__ = ["Command", "Decision", "Evolvers", "replay", "time_zone"]
 
 E = TypeVar("E", bound=DomainEvent)
+S = TypeVar("S", bound=BaseModel)
+Change = Callable[[Any, Any], dict[str, Any]]
+F = TypeVar("F", bound=Change)
 
 
 @lru_cache(maxsize=16)
@@ -102,3 +106,40 @@ class Decision:
         )
         self.events.append(event)
         return event
+
+
+class Evolvers(Generic[S]):
+    """The state changes an aggregate makes for each event type, and how they are applied.
+
+    A change function returns only the fields that change; :meth:`apply` sets the version and
+    copies the frozen state. An event type with no change function moves only the version, so
+    an event from a newer release never stops an older history from replaying.
+    """
+
+    def __init__(self) -> None:
+        self._changes: dict[type[DomainEvent], Change] = {}
+
+    def on(self, *event_types: type[DomainEvent]) -> Callable[[F], F]:
+        def register(change: F) -> F:
+            for event_type in event_types:
+                self._changes[event_type] = change
+            return change
+
+        return register
+
+    def apply(self, state: S, event: DomainEvent) -> S:
+        change = self._changes.get(type(event))
+        update = change(state, event) if change else {}
+        update["version"] = event.originator_version
+        return state.model_copy(update=update)
+
+
+def replay(
+    evolve: Callable[[S | None, DomainEvent], S],
+    events: Iterable[DomainEvent],
+    state: S | None = None,
+) -> S | None:
+    """Fold ``events`` into ``state``; a snapshot (first, when there is one) restores a state."""
+    for event in events:
+        state = cast(S, event.mutate(None)) if isinstance(event, Snapshot) else evolve(state, event)
+    return state

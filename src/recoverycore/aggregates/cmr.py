@@ -19,9 +19,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from recoverycore.aggregates._decider import Command, Decision, time_zone
+from recoverycore.aggregates._decider import Command, Decision, Evolvers, replay, time_zone
 from recoverycore.errors import AggregateNotFound
-from recoverycore.events._envelope import DomainEvent, LocalDatetime, NonEmptyStr, Role, Snapshot
+from recoverycore.events._envelope import DomainEvent, LocalDatetime, NonEmptyStr, Role
 from recoverycore.events.cmr import (
     PROCEDURE,
     ActorRelationshipApplied,
@@ -2634,19 +2634,11 @@ def _clear_flag(s: CaseState, cmd: ClearVulnerabilityFlag, c: _Ctx) -> None:
 
 # -- evolve --
 _Evolver: TypeAlias = Callable[[CaseState, Any], dict[str, Any]]
-_EVOLVERS: dict[type[DomainEvent], _Evolver] = {}
+_EVOLVERS = Evolvers[CaseState]()
+_on = _EVOLVERS.on
 _LETTERS_TO_CUSTOMER = frozenset(
     {"CONTACT", "FINAL_OPTION", "DPO_WARNING", "DATA_MATCH_NOTIFICATION"}
 )
-
-
-def _on(*event_types: type[CaseEvent]) -> Callable[[_Evolver], _Evolver]:
-    def register(fn: _Evolver) -> _Evolver:
-        for event_type in event_types:
-            _EVOLVERS[event_type] = fn
-        return fn
-
-    return register
 
 
 def evolve(state: CaseState | None, event: DomainEvent) -> CaseState:
@@ -2665,20 +2657,12 @@ def evolve(state: CaseState | None, event: DomainEvent) -> CaseState:
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} cannot start a case history")
-    evolver = _EVOLVERS.get(type(event))
-    changes = evolver(state, event) if evolver else {}
-    changes["version"] = event.originator_version
-    return state.model_copy(update=changes)
+    return _EVOLVERS.apply(state, event)
 
 
 def fold(events: Iterable[DomainEvent], state: CaseState | None = None) -> CaseState | None:
     """Replay ``events`` (a snapshot may come first) into the case's state."""
-    for event in events:
-        if isinstance(event, Snapshot):
-            state = cast(CaseState, event.mutate(None))
-        else:
-            state = evolve(state, event)
-    return state
+    return replay(evolve, events, state)
 
 
 def _local(event: DomainEvent) -> date:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from recoverycore.aggregates._decider import Command, Decision, time_zone
+from recoverycore.aggregates._decider import Command, Decision, Evolvers, replay, time_zone
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import (
     MAX_INT,
@@ -24,7 +24,6 @@ from recoverycore.events._envelope import (
     LocalDatetime,
     NonEmptyStr,
     Role,
-    Snapshot,
 )
 from recoverycore.events.msp import (
     PROCEDURE,
@@ -1211,15 +1210,8 @@ def _note(s: MspState, c: AddMspNote, d: Decision, config: MspConfig) -> None:
 
 # -- evolve ---------------------------------------------------------------------------------------
 _Evolver: TypeAlias = Callable[[MspState, Any], dict[str, Any]]
-_EVOLVERS: dict[type[DomainEvent], _Evolver] = {}
-
-
-def _on(event_type: type[MspEvent]) -> Callable[[_Evolver], _Evolver]:
-    def register(fn: _Evolver) -> _Evolver:
-        _EVOLVERS[event_type] = fn
-        return fn
-
-    return register
+_EVOLVERS = Evolvers[MspState]()
+_on = _EVOLVERS.on
 
 
 def evolve(state: MspState | None, event: DomainEvent) -> MspState:
@@ -1245,20 +1237,12 @@ def evolve(state: MspState | None, event: DomainEvent) -> MspState:
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} cannot start an MSP history")
-    evolver = _EVOLVERS.get(type(event))
-    changes = evolver(state, event) if evolver else {}
-    changes["version"] = event.originator_version
-    return state.model_copy(update=changes)
+    return _EVOLVERS.apply(state, event)
 
 
 def fold(events: Iterable[DomainEvent], state: MspState | None = None) -> MspState | None:
     """Replay ``events`` (a snapshot may come first) into the plan's state."""
-    for event in events:
-        if isinstance(event, Snapshot):
-            state = cast(MspState, event.mutate(None))
-        else:
-            state = evolve(state, event)
-    return state
+    return replay(evolve, events, state)
 
 
 @_on(MspApproved)
