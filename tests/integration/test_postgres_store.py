@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 from pgserver import PgServer
 from recoverycore import ConcurrentUpdateError, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
-from recoverycore.demo import DEMO_PLAN_ID, DEMO_START, run_demo
+from recoverycore.demo import (
+    DEMO_CASE_ID,
+    DEMO_CASE_START,
+    DEMO_PLAN_ID,
+    DEMO_START,
+    run_case_demo,
+    run_demo,
+)
 from recoverycore.persistence import PydanticMapper
 from recoverycore.testing import EPOCH, msp_builder
 
@@ -80,3 +87,25 @@ def test_a_stale_writer_on_postgres_records_nothing_and_can_retry(
         events = second.handle(b.call(outcome="VOICEMAIL"), retries=1)
         assert [e.originator_version for e in events] == [5, 6]
         assert len(first.history(b.plan_id)) == 6
+
+
+def test_the_demo_case_with_snapshots_is_recorded_and_read_back_from_postgres(
+    pg_server: PgServer, pg_database: str
+) -> None:
+    env = {**pg_server.env(pg_database), "RECOVERYCORE_SNAPSHOT_INTERVAL": "10"}
+    clock = SimulatedClock(DEMO_CASE_START)
+    with RecoveryApp(env=env, clock=clock) as app:
+        steps = run_case_demo(app, clock)
+        assert steps is not None
+        recorded = sum(len(s.recorded) for s in steps)
+        live = app.case(DEMO_CASE_ID)
+    with RecoveryApp(env=env) as reader:
+        assert reader.snapshots is not None
+        snapshots = list(reader.snapshots.get(DEMO_CASE_ID))
+        # One snapshot each time a command takes the case past a multiple of 10 events.
+        versions = [s.originator_version for s in snapshots]
+        assert [v // 10 for v in versions] == list(range(1, recorded // 10 + 1))
+        assert reader.case(DEMO_CASE_ID) == live
+        assert reader.case(DEMO_CASE_ID, version=recorded - 1).status == "CLOSED"
+        assert live.status == "ARCHIVED"
+        assert len(reader.history(DEMO_CASE_ID)) == recorded
