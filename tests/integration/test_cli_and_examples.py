@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from recoverycore import CATALOGUE, RecoveryApp
 from recoverycore.cli import app as cli
-from recoverycore.demo import DEMO_PLAN_ID
+from recoverycore.demo import DEMO_CASE_ID, DEMO_PLAN_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -126,3 +126,21 @@ def test_the_readme_python_examples_run(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_the_demo_also_records_the_example_case_and_history_shows_it(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = runner.invoke(cli, ["demo", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    for refusal in ("refused CMR-R2", "refused X-R8", "refused CMR-R6", "refused CMR-R9"):
+        assert refusal in result.output
+    rows = orjson.loads(
+        runner.invoke(cli, ["history", str(DEMO_CASE_ID), "--db", str(db), "-f", "json"]).stdout
+    )
+    types = [r["event_type"] for r in rows]
+    assert types[0] == "CaseAllocated"
+    assert (
+        types.index("GarnisheePlaced") < types.index("DebtPaidInFull") < types.index("CaseClosed")
+    )
+    assert types[-1] == "CaseArchived"
+    assert rows[0]["procedure_ref"].startswith("107-20112320")
