@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any, ClassVar, overload
 from uuid import UUID
 
-import holidays
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -26,6 +25,7 @@ from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleVi
 from recoverycore.events._envelope import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
+from recoverycore.holiday_calendar import australian_holidays
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
 
 __all__ = ["RecoveryApp"]
@@ -42,8 +42,9 @@ def _project_case(state: cmr.CaseState | None, events: Any) -> cmr.CaseState | N
 
 
 def national_public_holidays(years: range) -> frozenset[date]:
-    """Australia's national public holidays (from the ``holidays`` library) in ``years``."""
-    return frozenset(holidays.country_holidays("AU", years=list(years)).keys())
+    """Australia's national public holidays in ``years``, with the substitute days every state
+    observes (:func:`recoverycore.holiday_calendar.australian_holidays` with no states)."""
+    return australian_holidays(years)
 
 
 class RecoveryApp(Application[UUID]):

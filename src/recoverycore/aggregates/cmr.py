@@ -20,6 +20,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from recoverycore.aggregates._decider import Command, Decision, Evolvers, replay, time_zone
+from recoverycore.days import add_days
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent, LocalDatetime, NonEmptyStr, Role
 from recoverycore.events.cmr import (
@@ -931,21 +932,7 @@ CLOSURE_STEPS: tuple[str, ...] = (
 """What Table 5 requires before a closure is complete (plus the ROE Fast Note for ROE)."""
 
 
-# -- day arithmetic --
-def add_days(start: date, period: DayCount, holidays: Iterable[date] = ()) -> date:
-    """``start`` plus ``period``: calendar days, or business days skipping weekends and
-    ``holidays``."""
-    if period.unit == "CALENDAR":
-        return start + timedelta(days=period.days)
-    skip = frozenset(holidays)
-    day, left = start, period.days
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in skip:
-            left -= 1
-    return day
-
-
+# -- day arithmetic (add_days is recoverycore.days.add_days) --
 def _add_months(start: date, months: int) -> date:
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
