@@ -1067,7 +1067,7 @@ def _role(d: Decision, roles: Iterable[Role], rule_id: str, doing: str) -> None:
 
 
 def _aps_at_least(level: str, minimum: str) -> bool:
-    return _APS_ORDER.index(level) >= _APS_ORDER.index(minimum)
+    return level in _APS_ORDER and _APS_ORDER.index(level) >= _APS_ORDER.index(minimum)
 
 
 def _debts_known(d: Decision, s: CaseState, debt_ids: Iterable[str]) -> tuple[str, ...]:

@@ -38,7 +38,8 @@ LocalDatetime = Annotated[AwareDatetime, AfterValidator(_fixed_offset)]
 
 _EVENT_ID_NAMESPACE = UUID("6f1c8a52-6a3b-4f0e-9d1e-2b4d2a7c9e10")
 
-ApsLevel = Literal["APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES"]
+ApsLevel = Literal["APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES", "N/A"]
+"""The officer's classification; ``N/A`` for the system (timers and policies)."""
 
 
 class Role(StrEnum):
