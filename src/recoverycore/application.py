@@ -15,8 +15,9 @@ from typing import Any, ClassVar, overload
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.system import Leader
 from eventsourcing.utils import EnvType
 
 from recoverycore.aggregates import cmr, msp
@@ -47,8 +48,11 @@ def national_public_holidays(years: range) -> frozenset[date]:
     return australian_holidays(years)
 
 
-class RecoveryApp(Application[UUID]):
-    """Records Managed Service Plans (and, later, case managed recoveries) as events.
+class RecoveryApp(Leader[UUID]):
+    """Records Managed Service Plans and case managed recoveries as events.
+
+    It is an eventsourcing ``Leader``: policies (process applications) follow its notification
+    log, and a runner it leads prompts them when new events are recorded.
 
     Storage is chosen through eventsourcing's environment variables (``PERSISTENCE_MODULE``,
     ``SQLITE_DBNAME``, ``POSTGRES_*``, ...) from ``os.environ`` and the ``env`` argument; with

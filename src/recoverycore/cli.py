@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ from recoverycore.demo import (
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.persistence import resolve_store_env
+from recoverycore.policy_app import FollowUpPolicy
 from recoverycore.rules import CATALOGUE
 
 __all__ = ["app", "main"]
@@ -220,6 +222,55 @@ def rules(fmt: FormatOption = Format.text) -> None:
         extra = f"\nsetting: {r.setting}" if r.setting else ""
         table.add_row(rid, r.text + extra, r.source_step, ", ".join(r.sources))
     console.print(table)
+
+
+@app.command()
+def tick(
+    now: Annotated[
+        datetime,
+        typer.Option(
+            "--now",
+            help="The time to tick to, with its offset (e.g. 2026-08-31T09:00:00+10:00). The "
+            "domain never reads a clock; this is the only way follow-ups fall due.",
+        ),
+    ],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Process new plan and case events into follow-ups, then make due those past ``--now``."""
+    if now.tzinfo is None:
+        err.print("[red]--now needs a UTC offset[/], e.g. 2026-08-31T09:00:00+10:00.")
+        raise typer.Exit(code=2)
+    env = resolve_store_env(db)
+    with RecoveryApp(env=env) as recovery, FollowUpPolicy(env=env) as policy:
+        policy.follow_application(recovery)
+        policy.catch_up()
+        due = policy.tick(now)
+    rows = [e.model_dump(mode="json") | {"event_type": e.event_type} for e in due]
+    if fmt is Format.json:
+        sys.stdout.write(orjson.dumps(rows).decode() + "\n")
+        return
+    console.print(f"{len(due)} follow-up(s) fell due by {now.isoformat()}.")
+    for event in due:
+        console.print(f"  {event.follow_up_id}  due {event.payload().get('due_at')}")
+
+
+@app.command("follow-ups")
+def follow_ups_command(
+    aggregate_id: Annotated[UUID, typer.Argument(help="The plan or case id.")],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Every follow-up of a plan or case: scheduled, due, completed or cancelled."""
+    env = resolve_store_env(db)
+    with RecoveryApp(env=env) as recovery, FollowUpPolicy(env=env) as policy:
+        policy.follow_application(recovery)
+        policy.catch_up()
+        events = policy.follow_ups_of(aggregate_id)
+    if fmt is Format.json:
+        sys.stdout.write(orjson.dumps([_event_row(e) for e in events]).decode() + "\n")
+        return
+    print_history(list(events), f"Follow-ups of {aggregate_id}")
 
 
 def main() -> None:

@@ -144,3 +144,27 @@ def test_the_demo_also_records_the_example_case_and_history_shows_it(tmp_path: P
     )
     assert types[-1] == "CaseArchived"
     assert rows[0]["procedure_ref"].startswith("107-20112320")
+
+
+def test_tick_makes_follow_ups_due_once_and_follow_ups_lists_them(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    runner.invoke(cli, ["demo", "--db", str(db)])
+    now = "2026-08-03T09:00:00+10:00"  # the demo MSP's review starts 28 days before 31 August
+
+    first = runner.invoke(cli, ["tick", "--now", now, "--db", str(db), "-f", "json"])
+    assert first.exit_code == 0, first.output
+    assert [row["event_type"] for row in orjson.loads(first.stdout)] == ["FollowUpDue"]
+    again = runner.invoke(cli, ["tick", "--now", now, "--db", str(db), "-f", "json"])
+    assert orjson.loads(again.stdout) == []
+
+    listed = runner.invoke(cli, ["follow-ups", str(DEMO_PLAN_ID), "--db", str(db), "-f", "json"])
+    kinds = {row.get("kind") for row in orjson.loads(listed.stdout)}
+    assert {"MSP_FIRST_CONTACT", "MSP_REVIEW_START", "MSP_END_DATE"} <= kinds
+
+
+def test_tick_needs_a_time_with_its_offset(tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli, ["tick", "--now", "2026-08-03T09:00:00", "--db", str(tmp_path / "x.db")]
+    )
+    assert result.exit_code == 2
+    assert "offset" in result.output

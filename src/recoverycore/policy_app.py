@@ -1,0 +1,153 @@
+"""The follow-up policy as an eventsourcing process application.
+
+:class:`FollowUpPolicy` follows :class:`~recoverycore.RecoveryApp`'s notification log. For each
+plan or case event it records the follow-ups that event causes (scheduled, completed,
+cancelled) in the plan's or case's follow-up ledger, together with the tracking position of
+the event, in one transaction: each upstream event is processed exactly once, and a restart
+resumes after the last position recorded. :meth:`FollowUpPolicy.tick` makes follow-ups due when
+a supplied time passes their due time; it never reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
+
+from recoverycore.application import RecoveryApp, national_public_holidays
+from recoverycore.events.cmr import CaseEvent
+from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
+from recoverycore.events.msp import MspEvent
+from recoverycore.persistence import in_memory_env
+from recoverycore.policies import follow_ups
+
+__all__ = ["FollowUpPolicy", "follow_up_system", "run_follow_ups"]
+
+_log = structlog.get_logger("recoverycore.policies")
+
+
+def _project_ledger(ledger: Any, events: Any) -> follow_ups.FollowUpLedger | None:
+    return follow_ups.fold(events, ledger)
+
+
+class FollowUpPolicy(ProcessApplication[UUID]):
+    """Follows the plans and cases and keeps their follow-up ledgers."""
+
+    name = "FollowUpPolicy"
+    env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
+    time_zone = "Australia/Sydney"
+
+    def __init__(
+        self,
+        env: Any = None,
+        *,
+        public_holidays: Callable[[range], frozenset[date]] | None = None,
+    ) -> None:
+        super().__init__(env)
+        self._holidays = public_holidays or national_public_holidays
+        self._open_ledgers: set[UUID] | None = None
+        self._upstream: RecoveryApp | None = None
+
+    # -- processing -------------------------------------------------------------------------------
+    def policy(
+        self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """Record what one plan or case event causes, with its tracking, atomically."""
+        if not isinstance(domain_event, MspEvent | CaseEvent):
+            return
+        year = domain_event.occurred_at.year
+        ledger = self.ledger_of(domain_event.originator_id)
+        new = follow_ups.react(
+            ledger,
+            domain_event,
+            holidays=self._holidays(range(year - 1, year + 6)),
+            time_zone=self.time_zone,
+        )
+        if new:
+            processing_event.collect_events(*new)
+            if self._open_ledgers is not None:
+                self._open_ledgers.add(new[0].originator_id)
+
+    def follow_application(self, upstream: RecoveryApp) -> None:
+        """Follow ``upstream``'s notification log (keeping it open for as long as this lives)."""
+        self._upstream = upstream
+        self.follow(upstream.name, upstream.notification_log)
+
+    def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
+        """Process every event the leader recorded since the last one processed."""
+        self.pull_and_process(leader_name)
+
+    # -- queries ----------------------------------------------------------------------------------
+    def ledger_of(self, subject_id: UUID) -> follow_ups.FollowUpLedger | None:
+        """The follow-up ledger of a plan or case (``None`` if it has none yet)."""
+        return self._ledger(follow_ups.ledger_id(subject_id))
+
+    def _ledger(self, ledger_id: UUID) -> follow_ups.FollowUpLedger | None:
+        try:
+            ledger: follow_ups.FollowUpLedger = self.repository.get(
+                ledger_id, projector_func=_project_ledger
+            )
+        except AggregateNotFoundError:
+            return None
+        return ledger
+
+    def follow_ups_of(self, subject_id: UUID) -> list[FollowUpEvent]:
+        """Every follow-up event recorded about a plan or case, oldest first."""
+        events = self.events.get(follow_ups.ledger_id(subject_id))
+        return [e for e in events if isinstance(e, FollowUpEvent)]
+
+    # -- time -------------------------------------------------------------------------------------
+    def tick(self, now: datetime) -> list[FollowUpEvent]:
+        """Make due every follow-up whose due time ``now`` has passed; returns what fell due.
+
+        Ticking again with the same or an earlier time records nothing more.
+        """
+        due: list[FollowUpEvent] = []
+        for ledger_id in sorted(self._ledgers_with_open_follow_ups()):
+            ledger = self._ledger(ledger_id)
+            new = follow_ups.tick(ledger, now)
+            if not new:
+                if ledger is not None and not ledger.open:
+                    self._ledgers_with_open_follow_ups().discard(ledger_id)
+                continue
+            try:
+                self.save(*new)
+            except IntegrityError:
+                continue  # another tick recorded it first; nothing is lost
+            due.extend(new)
+        _log.info("follow-ups ticked", now=now.isoformat(), due=len(due))
+        return due
+
+    def _ledgers_with_open_follow_ups(self) -> set[UUID]:
+        if self._open_ledgers is None:
+            # Rebuilt from the policy's own log (derivable, so it needs no storage of its own).
+            self._open_ledgers = {
+                n.originator_id if isinstance(n.originator_id, UUID) else UUID(n.originator_id)
+                for n in self.recorder.select_notifications(start=None, limit=10**9)
+                if n.topic.endswith(f":{FollowUpScheduled.__name__}")
+            }
+        return self._open_ledgers
+
+
+def follow_up_system() -> System:
+    """RecoveryApp, followed by FollowUpPolicy."""
+    return System(pipes=[[RecoveryApp, FollowUpPolicy]])
+
+
+def run_follow_ups(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID]:
+    """Start the system in one thread (the embedded SQLite default, or ``env``'s store).
+
+    Commands handled by ``runner.get(RecoveryApp)`` are followed at once by the policy.
+    """
+    runner: SingleThreadedRunner[UUID] = SingleThreadedRunner(
+        follow_up_system(), env=env if env is not None else in_memory_env()
+    )
+    runner.start()
+    return runner

@@ -1,0 +1,158 @@
+"""The follow-up policy as a process application: followed live, exactly once, across restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+import structlog
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from pgserver import PgServer
+from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.demo import (
+    DEMO_CASE_ID,
+    DEMO_CASE_START,
+    DEMO_PLAN_ID,
+    DEMO_START,
+    run_case_demo,
+    run_demo,
+)
+from recoverycore.events.follow_ups import FollowUpDue, FollowUpScheduled
+from recoverycore.persistence import sqlite_env
+from recoverycore.policy_app import FollowUpPolicy, run_follow_ups
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
+
+
+def record_demos(env: dict[str, str]) -> None:
+    runner = run_follow_ups(env)
+    try:
+        app = runner.get(RecoveryApp)
+        plan_clock = SimulatedClock(DEMO_START)
+        app.clock = plan_clock
+        run_demo(app, plan_clock)
+        case_clock = SimulatedClock(DEMO_CASE_START)
+        app.clock = case_clock
+        run_case_demo(app, case_clock)
+    finally:
+        runner.stop()
+
+
+def restarted(env: dict[str, str]) -> FollowUpPolicy:
+    policy = FollowUpPolicy(env=env)
+    policy.follow_application(RecoveryApp(env=env))
+    return policy
+
+
+def kinds(policy: FollowUpPolicy, subject_id: UUID) -> list[str]:
+    return [e.kind for e in policy.follow_ups_of(subject_id) if isinstance(e, FollowUpScheduled)]
+
+
+def test_the_policy_follows_plans_and_cases_as_they_are_recorded(tmp_path: Path) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    policy = restarted(env)
+
+    plan = kinds(policy, DEMO_PLAN_ID)
+    assert {"MSP_FIRST_CONTACT", "MSP_LETTER_DUE", "MSP_LETTER_TRACKING", "MSP_END_DATE"} <= set(
+        plan
+    )
+    case = kinds(policy, DEMO_CASE_ID)
+    assert {"Q190_RESPONSE_REVIEW", "GARNISHEE_APPROVAL", "EMPLOYER_CONTACT"} <= set(case)
+    ledger = policy.ledger_of(DEMO_PLAN_ID)
+    assert ledger is not None
+    assert {f.kind for f in ledger.open} == {"MSP_REVIEW_START", "MSP_END_DATE"}
+    closed_case = policy.ledger_of(DEMO_CASE_ID)
+    assert closed_case is not None
+    assert closed_case.open == ()
+
+
+def test_a_restart_resumes_after_the_last_event_processed_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    first = restarted(env)
+    before = first.recorder.select_notifications(start=1, limit=10_000)
+    assert before
+
+    again = restarted(env)
+    again.catch_up()
+    assert again.recorder.select_notifications(start=1, limit=10_000) == before
+
+
+def test_an_event_delivered_again_after_a_crash_is_refused_and_records_nothing(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    policy = restarted(env)
+    app = RecoveryApp(env=env)
+    notification = app.recorder.select_notifications(start=1, limit=1)[0]
+    event = app.mapper.to_domain_event(notification)
+    count = len(policy.recorder.select_notifications(start=1, limit=10_000))
+
+    with pytest.raises(IntegrityError):
+        policy.process_event(event, Tracking(app.name, notification.id))
+    assert len(policy.recorder.select_notifications(start=1, limit=10_000)) == count
+
+
+def test_a_fresh_policy_rebuilt_from_the_same_history_records_the_same_follow_ups(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    live = restarted(env).follow_ups_of(DEMO_CASE_ID)
+
+    upstream = RecoveryApp(env=env)
+    rebuilt = FollowUpPolicy(env=sqlite_env(tmp_path / "rebuilt.db"))
+    rebuilt.follow_application(upstream)
+    rebuilt.catch_up()
+    assert rebuilt.follow_ups_of(DEMO_CASE_ID) == live
+
+
+def test_follow_ups_fall_due_only_when_a_supplied_time_passes_them_and_only_once(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    policy = restarted(env)
+    ledger = policy.ledger_of(DEMO_PLAN_ID)
+    assert ledger is not None
+    review = next(f for f in ledger.open if f.kind == "MSP_REVIEW_START")
+
+    assert policy.tick(review.due_at - timedelta(minutes=1)) == []
+    due = policy.tick(review.due_at)
+    assert [e.follow_up_id for e in due if isinstance(e, FollowUpDue)] == [review.follow_up_id]
+    assert policy.tick(review.due_at) == []
+    assert restarted(env).tick(review.due_at) == []  # also after a restart
+
+
+@pytest.mark.postgres
+def test_the_policy_keeps_the_same_follow_ups_on_postgres(
+    pg_server: PgServer, pg_database: str, tmp_path: Path
+) -> None:
+    sqlite = sqlite_env(tmp_path / "store.db")
+    record_demos(sqlite)
+    expected = restarted(sqlite).follow_ups_of(DEMO_CASE_ID)
+
+    runner = run_follow_ups(pg_server.env(pg_database))
+    try:
+        app = runner.get(RecoveryApp)
+        clock = SimulatedClock(DEMO_CASE_START)
+        app.clock = clock
+        run_case_demo(app, clock)
+        policy = runner.get(FollowUpPolicy)
+        assert policy.follow_ups_of(DEMO_CASE_ID) == expected
+        policy.catch_up()  # nothing new: already processed live
+        assert policy.follow_ups_of(DEMO_CASE_ID) == expected
+    finally:
+        runner.stop()
