@@ -15,9 +15,10 @@ from typing import Any, ClassVar, overload
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.system import Leader
+from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
 
 from recoverycore.aggregates import cmr, msp
@@ -26,8 +27,10 @@ from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleVi
 from recoverycore.events._envelope import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
+from recoverycore.events.safeguards import SafeguardReactionRequested
 from recoverycore.holiday_calendar import australian_holidays
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
+from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 
 __all__ = ["RecoveryApp"]
 
@@ -48,11 +51,12 @@ def national_public_holidays(years: range) -> frozenset[date]:
     return australian_holidays(years)
 
 
-class RecoveryApp(Leader[UUID]):
+class RecoveryApp(ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
-    It is an eventsourcing ``Leader``: policies (process applications) follow its notification
-    log, and a runner it leads prompts them when new events are recorded.
+    It is an eventsourcing process application: policies follow its notification log, and it
+    follows the safeguard policy, recording the flags a customer's other records require
+    (X-R3, X-R4) atomically with the position of the request it acts on.
 
     Storage is chosen through eventsourcing's environment variables (``PERSISTENCE_MODULE``,
     ``SQLITE_DBNAME``, ``POSTGRES_*``, ...) from ``os.environ`` and the ``env`` argument; with
@@ -177,6 +181,61 @@ class RecoveryApp(Leader[UUID]):
                 version=events[-1].originator_version if events else version,
             )
             return events
+
+    def policy(
+        self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """Record on each target the safety flag a customer's other record asked for."""
+        if not isinstance(domain_event, SafeguardReactionRequested):
+            return
+        cause = UUID(domain_event.cause_event_id)
+        source = f"safeguard: {domain_event.flag} recorded on {domain_event.source_aggregate_id}"
+        now = domain_event.recorded_at
+        for target, kind in zip(domain_event.targets, domain_event.target_types, strict=True):
+            target_id = UUID(target)
+            try:
+                if kind == "ManagedServicePlan":
+                    plan = self._plan_or_none(target_id)
+                    if plan is None or domain_event.flag in plan.safety_flags:
+                        continue
+                    events: list[Any] = msp.decide(
+                        plan,
+                        msp.RecordVulnerabilityFlag(
+                            plan_id=target_id,
+                            actor=SAFEGUARD_ACTOR,
+                            flag=domain_event.flag,
+                            source=source,
+                            causation_id=cause,
+                            correlation_id=domain_event.correlation_id,
+                        ),
+                        now=now,
+                        config=self.msp_config,
+                    )
+                else:
+                    case = self._case_or_none(target_id)
+                    flag_id = f"SG-{cause}"
+                    if case is None or any(f.flag_id == flag_id for f in case.flags):
+                        continue
+                    events = cmr.decide(
+                        case,
+                        cmr.RecordVulnerabilityFlag(
+                            case_id=target_id,
+                            actor=SAFEGUARD_ACTOR,
+                            flag_id=flag_id,
+                            kind=domain_event.flag,
+                            source=source,
+                            causation_id=cause,
+                            correlation_id=domain_event.correlation_id,
+                        ),
+                        now=now,
+                        config=self.case_config,
+                        calendar=self.contact_calendar(now),
+                    )
+            except RuleViolation as refusal:
+                # A closed plan or case needs no flag; the refusal is logged, not recorded.
+                _log.info("safeguard not applied", target=target, rule_id=refusal.rule_id)
+                continue
+            processing_event.collect_events(*events)
 
     def contact_calendar(self, when: datetime) -> cmr.ContactCalendar:
         """The public holidays around ``when`` that the contact rules (X-R6) need."""

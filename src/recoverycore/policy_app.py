@@ -26,9 +26,9 @@ from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
 from recoverycore.persistence import in_memory_env
-from recoverycore.policies import follow_ups
+from recoverycore.policies import follow_ups, safeguards
 
-__all__ = ["FollowUpPolicy", "follow_up_system", "run_follow_ups"]
+__all__ = ["FollowUpPolicy", "SafeguardPolicy", "policy_system", "run_policies"]
 
 _log = structlog.get_logger("recoverycore.policies")
 
@@ -136,18 +136,73 @@ class FollowUpPolicy(ProcessApplication[UUID]):
         return self._open_ledgers
 
 
-def follow_up_system() -> System:
-    """RecoveryApp, followed by FollowUpPolicy."""
-    return System(pipes=[[RecoveryApp, FollowUpPolicy]])
+class SafeguardPolicy(ProcessApplication[UUID]):
+    """Follows the plans and cases; a safety flag on one asks for it on the customer's others.
+
+    RecoveryApp follows this policy in turn and records the flags (see ``RecoveryApp.policy``),
+    so a reaction is recorded once, atomically with the position of what caused it.
+    """
+
+    name = "SafeguardPolicy"
+    env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self._upstream: RecoveryApp | None = None
+
+    def follow_application(self, upstream: RecoveryApp) -> None:
+        self._upstream = upstream
+        self.follow(upstream.name, upstream.notification_log)
+
+    def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
+        self.pull_and_process(leader_name)
+
+    def record(self, record_id: UUID) -> safeguards.Customer | None:
+        """A customer record or owner record (``None`` if there is none)."""
+        try:
+            record: safeguards.Customer = self.repository.get(
+                record_id, projector_func=_project_customer
+            )
+        except AggregateNotFoundError:
+            return None
+        return record
+
+    def policy(
+        self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """Link plans and cases to their customer; turn a safety flag into a reaction."""
+        if not isinstance(domain_event, MspEvent | CaseEvent):
+            return
+        owner = self.record(safeguards.owner_id(domain_event.originator_id))
+        crn = getattr(domain_event, "crn", None) or (owner.crn if owner else None)
+        customer = self.record(safeguards.customer_id(crn)) if crn else None
+        new = safeguards.react(domain_event, customer=customer, owner=owner)
+        if new:
+            processing_event.collect_events(*new)
 
 
-def run_follow_ups(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID]:
-    """Start the system in one thread (the embedded SQLite default, or ``env``'s store).
+def _project_customer(record: Any, events: Any) -> safeguards.Customer | None:
+    return safeguards.fold(events, record)
 
-    Commands handled by ``runner.get(RecoveryApp)`` are followed at once by the policy.
+
+def policy_system() -> System:
+    """RecoveryApp followed by the follow-up and safeguard policies; RecoveryApp follows the
+    safeguard policy back (to record the flags a reaction asks for)."""
+    return System(
+        pipes=[
+            [RecoveryApp, FollowUpPolicy],
+            [RecoveryApp, SafeguardPolicy, RecoveryApp],
+        ]
+    )
+
+
+def run_policies(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID]:
+    """Start RecoveryApp and its policies in one thread (in memory unless ``env`` says).
+
+    Commands handled by ``runner.get(RecoveryApp)`` are followed at once by the policies.
     """
     runner: SingleThreadedRunner[UUID] = SingleThreadedRunner(
-        follow_up_system(), env=env if env is not None else in_memory_env()
+        policy_system(), env=env if env is not None else in_memory_env()
     )
     runner.start()
     return runner

@@ -23,7 +23,7 @@ from recoverycore.demo import (
 )
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpScheduled
 from recoverycore.persistence import sqlite_env
-from recoverycore.policy_app import FollowUpPolicy, run_follow_ups
+from recoverycore.policy_app import FollowUpPolicy, run_policies
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def _quiet() -> Iterator[None]:
 
 
 def record_demos(env: dict[str, str]) -> None:
-    runner = run_follow_ups(env)
+    runner = run_policies(env)
     try:
         app = runner.get(RecoveryApp)
         plan_clock = SimulatedClock(DEMO_START)
@@ -144,7 +144,7 @@ def test_the_policy_keeps_the_same_follow_ups_on_postgres(
     record_demos(sqlite)
     expected = restarted(sqlite).follow_ups_of(DEMO_CASE_ID)
 
-    runner = run_follow_ups(pg_server.env(pg_database))
+    runner = run_policies(pg_server.env(pg_database))
     try:
         app = runner.get(RecoveryApp)
         clock = SimulatedClock(DEMO_CASE_START)
@@ -156,3 +156,17 @@ def test_the_policy_keeps_the_same_follow_ups_on_postgres(
         assert policy.follow_ups_of(DEMO_CASE_ID) == expected
     finally:
         runner.stop()
+
+
+def test_each_policy_keeps_its_own_sqlite_file_beside_the_store(tmp_path: Path) -> None:
+    # eventsourcing's SQLite tables have fixed names: sharing a file would mix the logs.
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+
+    assert (tmp_path / "store.followuppolicy.db").exists()
+    assert (tmp_path / "store.safeguardpolicy.db").exists()
+    upstream = RecoveryApp(env=env)
+    topics = {n.topic for n in upstream.recorder.select_notifications(start=1, limit=10_000)}
+    assert all(
+        t.startswith(("recoverycore.events.msp:", "recoverycore.events.cmr:")) for t in topics
+    )

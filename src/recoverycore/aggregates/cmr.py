@@ -1037,7 +1037,12 @@ def _assigned(d: Decision, s: CaseState) -> None:
     d.require(
         actor.staff_id == s.case_manager_id
         or (actor.team == s.team and actor.role in (CASE_ROLES | LEADER_ROLES | {Role.SRT_OFFICER}))
-        or (actor.role == Role.SOCIAL_WORKER and isinstance(d.command, RecordVulnerabilityFlag)),
+        # A social worker, or the safeguard policy reacting to a flag on another of the
+        # customer's records, may record a vulnerability flag on the case (X-R3, X-R4).
+        or (
+            actor.role in (Role.SOCIAL_WORKER, Role.SYSTEM)
+            and isinstance(d.command, RecordVulnerabilityFlag)
+        ),
         "CMR-R1",
         f"{actor.staff_id} ({actor.role.value}, {actor.team}) is not the case manager or team "
         f"managing this customer ({s.case_manager_id}, {s.team}).",

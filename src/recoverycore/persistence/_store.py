@@ -34,12 +34,35 @@ def in_memory_env() -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_CODEC}
 
 
+POLICY_APPLICATIONS = ("FollowUpPolicy", "SafeguardPolicy")
+"""The process applications that follow RecoveryApp (names as eventsourcing prefixes them)."""
+
+
+def policy_databases(path: str) -> dict[str, str]:
+    """Each policy's own SQLite file beside ``path``.
+
+    eventsourcing's SQLite recorders use fixed table names, so applications must not share a
+    file; eventsourcing reads ``<APPNAME>_SQLITE_DBNAME`` before ``SQLITE_DBNAME``.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return {f"{name.upper()}_SQLITE_DBNAME": ":memory:" for name in POLICY_APPLICATIONS}
+    base = Path(path)
+    return {
+        f"{name.upper()}_SQLITE_DBNAME": str(
+            base.with_name(f"{base.stem}.{name.lower()}{base.suffix or '.db'}")
+        )
+        for name in POLICY_APPLICATIONS
+    }
+
+
 def sqlite_env(path: str | os.PathLike[str]) -> dict[str, str]:
-    """eventsourcing's SQLite recorders on one file (``":memory:"`` for an in-process database)."""
+    """eventsourcing's SQLite recorders on one file (``":memory:"`` for an in-process database),
+    and a file of their own beside it for each policy."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
+        **policy_databases(str(path)),
         **_CODEC,
     }
 
@@ -81,5 +104,8 @@ def resolve_store_env(
     if db is not None:
         return sqlite_env(db)
     if environ.get("PERSISTENCE_MODULE"):
-        return {**{k: v for k, v in environ.items() if k.isupper()}, **_CODEC}
+        env = {k: v for k, v in environ.items() if k.isupper()}
+        if env.get("SQLITE_DBNAME"):
+            env = {**policy_databases(env["SQLITE_DBNAME"]), **env}
+        return {**env, **_CODEC}
     return sqlite_env(environ.get("RECOVERYCORE_DB") or DEFAULT_DB_PATH)

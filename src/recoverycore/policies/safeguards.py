@@ -1,0 +1,158 @@
+"""The safeguard policy: a safety flag anywhere takes effect on every aggregate of the customer.
+
+Pure functions of recorded events. :func:`react` learns which plans and cases belong to which
+customer (CRN) and, when a suicide/self-harm or FDV-with-immediate-threat flag is recorded on
+one of them by an officer, asks for the same flag on the customer's other plans and cases. The
+flags that the reaction itself records (by :data:`SAFEGUARD_ACTOR`) cause no further reaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict
+
+from recoverycore.events import cmr as c
+from recoverycore.events import msp as m
+from recoverycore.events._envelope import Actor, DomainEvent, Role
+from recoverycore.events.safeguards import (
+    CustomerAggregateLinked,
+    SafeguardEvent,
+    SafeguardReactionRequested,
+)
+
+__all__ = [
+    "SAFEGUARD_ACTOR",
+    "Customer",
+    "customer_id",
+    "evolve",
+    "owner_id",
+    "react",
+]
+
+SAFEGUARD_ACTOR = Actor(
+    staff_id="policy:safeguards", role=Role.SYSTEM, aps_level="N/A", team="recoverycore"
+)
+_CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
+_OWNER_NS = UUID("a4d2e9b7-1c3f-4e68-9a0b-7e5f3c2d1b80")
+SAFETY_FLAGS = frozenset({"SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT"})
+
+
+def _normal(crn: str) -> str:
+    return "".join(crn.split()).upper()
+
+
+def customer_id(crn: str) -> UUID:
+    """The customer's record (all their plans and cases)."""
+    return uuid5(_CUSTOMER_NS, _normal(crn))
+
+
+def owner_id(aggregate_id: UUID) -> UUID:
+    """A plan's or case's owner record (whose customer it is)."""
+    return uuid5(_OWNER_NS, str(aggregate_id))
+
+
+class Customer(BaseModel):
+    """A customer record, or an owner record (which has one member: its plan or case)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: UUID
+    version: int
+    crn: str
+    members: tuple[tuple[str, str], ...] = ()
+
+
+def evolve(state: Customer | None, event: DomainEvent) -> Customer:
+    assert isinstance(event, SafeguardEvent)
+    if state is None:
+        state = Customer(id=event.originator_id, version=0, crn=event.crn)
+    update: dict[str, Any] = {"version": event.originator_version}
+    if isinstance(event, CustomerAggregateLinked):
+        member = (event.aggregate_id, event.aggregate_type_name)
+        if member not in state.members:
+            update["members"] = (*state.members, member)
+    return state.model_copy(update=update)
+
+
+def fold(events: Any, state: Customer | None = None) -> Customer | None:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def _event(
+    cls: type[SafeguardEvent],
+    aggregate: Customer | None,
+    record_id: UUID,
+    offset: int,
+    cause: DomainEvent,
+    **fields: Any,
+) -> SafeguardEvent:
+    return cls(
+        originator_id=record_id,
+        originator_version=(aggregate.version if aggregate else 0) + offset,
+        occurred_at=cause.recorded_at,
+        recorded_at=cause.recorded_at,
+        actor=SAFEGUARD_ACTOR,
+        procedure_ref="X-R3, X-R4",
+        correlation_id=cause.correlation_id or cause.event_id,
+        causation_id=cause.event_id,
+        **fields,
+    )
+
+
+def react(
+    event: DomainEvent,
+    *,
+    customer: Customer | None,
+    owner: Customer | None,
+) -> list[SafeguardEvent]:
+    """What one plan or case event means for the customer's safeguards.
+
+    ``customer`` is the customer record of the event's CRN (for MspRecorded/CaseAllocated) or of
+    the event's owner; ``owner`` is the owner record of the event's plan or case.
+    """
+    if isinstance(event, m.MspRecorded | c.CaseAllocated):
+        kind = "ManagedServicePlan" if isinstance(event, m.MspRecorded) else "CaseManagedRecovery"
+        member = (str(event.originator_id), kind)
+        if customer is not None and member in customer.members:
+            return []  # delivered again
+        fields = {"crn": event.crn, "aggregate_id": member[0], "aggregate_type_name": kind}
+        return [
+            _event(CustomerAggregateLinked, customer, customer_id(event.crn), 1, event, **fields),
+            _event(
+                CustomerAggregateLinked, owner, owner_id(event.originator_id), 1, event, **fields
+            ),
+        ]
+    flag = _safety_flag(event)
+    if flag is None or event.actor == SAFEGUARD_ACTOR or customer is None:
+        return []
+    source = str(event.originator_id)
+    targets = [(a, t) for a, t in customer.members if a != source]
+    if not targets:
+        return []
+    return [
+        _event(
+            SafeguardReactionRequested,
+            customer,
+            customer.id,
+            1,
+            event,
+            crn=customer.crn,
+            flag=flag,
+            source_aggregate_id=source,
+            cause_event_id=str(event.event_id),
+            targets=tuple(a for a, _ in targets),
+            target_types=tuple(t for _, t in targets),
+        )
+    ]
+
+
+def _safety_flag(event: DomainEvent) -> str | None:
+    if isinstance(event, m.MspVulnerabilityFlagRecorded) and event.flag in SAFETY_FLAGS:
+        return event.flag
+    if isinstance(event, c.VulnerabilityFlagRecorded) and event.kind in SAFETY_FLAGS:
+        return event.kind
+    return None
