@@ -28,8 +28,9 @@ from recoverycore.demo import (
 )
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
+from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
 from recoverycore.persistence import resolve_store_env
-from recoverycore.policy_app import FollowUpPolicy
+from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, run_policies
 from recoverycore.rules import CATALOGUE
 
 __all__ = ["app", "main"]
@@ -150,14 +151,22 @@ def _print_steps(steps: list[DemoStep]) -> None:
 
 @app.command()
 def demo(db: DbOption = None) -> None:
-    """Record the example MSP and the example case end to end and print their histories
-    (safe to run again)."""
-    plan_clock = SimulatedClock(DEMO_START)
-    with _open(db, clock=plan_clock) as recovery:
+    """Record the example MSP and the example case end to end, with the policies following,
+    and print their histories and follow-ups (safe to run again)."""
+    runner = run_policies(resolve_store_env(db))
+    try:
+        recovery = runner.get(RecoveryApp)
+        follow_ups = runner.get(FollowUpPolicy)
+        follow_ups.catch_up()
+        runner.get(SafeguardPolicy).catch_up()
+        recovery.pull_and_process(SafeguardPolicy.name)
         store = recovery.describe_store()
         console.print(f"[bold]recoverycore demo[/] on {store['persistence']} ({store['database']})")
+
         console.rule("1. A Managed Service Plan after an incident (procedure 104-07050030)")
-        steps = run_demo(recovery, plan_clock)
+        plan_clock = SimulatedClock(DEMO_START)
+        recovery.clock = plan_clock
+        steps = run_demo(recovery, plan_clock, on_step=follow_ups.tick)
         if steps is None:
             console.print(f"The demo plan {DEMO_PLAN_ID} is already recorded; showing its history.")
         else:
@@ -169,10 +178,11 @@ def demo(db: DbOption = None) -> None:
             f"customer informed on {state.customer_informed_on}; letter {state.letter_outcome}.\n"
             f"See it again with: recoverycore history {DEMO_PLAN_ID}"
         )
-    case_clock = SimulatedClock(DEMO_CASE_START)
-    with _open(db, clock=case_clock) as recovery:
+
         console.rule("2. A case managed debt recovery (procedure 107-20112320)")
-        case_steps = run_case_demo(recovery, case_clock)
+        case_clock = SimulatedClock(DEMO_CASE_START)
+        recovery.clock = case_clock
+        case_steps = run_case_demo(recovery, case_clock, on_step=follow_ups.tick)
         if case_steps is None:
             console.print(f"The demo case {DEMO_CASE_ID} is already recorded; showing its history.")
         else:
@@ -184,6 +194,39 @@ def demo(db: DbOption = None) -> None:
             f"closure reason {case.closure_reason}.\n"
             f"See it again with: recoverycore history {DEMO_CASE_ID}"
         )
+
+        console.rule("3. Follow-ups: scheduled, satisfied, cancelled, and due as the clock moves")
+        for subject, title in ((DEMO_PLAN_ID, "MSP"), (DEMO_CASE_ID, "case")):
+            print_follow_ups(follow_ups.follow_ups_of(subject), f"Follow-ups of the {title}")
+        console.print(
+            "Follow-ups fall due only when a tick passes their due time: the demo ticks before "
+            "each step as its clock moves; `recoverycore tick --now TIME` does it by hand."
+        )
+    finally:
+        runner.stop()
+
+
+def print_follow_ups(events: list[FollowUpEvent], title: str) -> None:
+    kinds = {e.follow_up_id: e.kind for e in events if isinstance(e, FollowUpScheduled)}
+    table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("when", width=19)
+    table.add_column("what", width=18)
+    table.add_column("follow-up")
+    table.add_column("due / by")
+    for e in events:
+        when = e.occurred_at.strftime("%d %b %Y %H:%M")
+        kind = kinds.get(e.follow_up_id, "?")
+        if isinstance(e, FollowUpScheduled):
+            period = "on a date" if e.unit == "DATE" else f"{e.period_days} {e.unit.lower()} days"
+            detail = f"due {e.due_at:%d %b %Y %H:%M} ({period})"
+        elif isinstance(e, FollowUpDue):
+            detail = f"was due {e.due_at:%d %b %Y %H:%M}"
+        else:
+            detail = str(
+                e.payload().get("completed_by_type") or e.payload().get("cancelled_by_type")
+            )
+        table.add_row(when, e.event_type.removeprefix("FollowUp"), kind, detail)
+    console.print(table)
 
 
 @app.command()

@@ -60,7 +60,11 @@ class DemoStep:
     refused: RuleViolation | None = None
 
 
-def run_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | None:
+def run_demo(
+    app: RecoveryApp,
+    clock: SimulatedClock,
+    on_step: Callable[[datetime], object] | None = None,
+) -> list[DemoStep] | None:
     """Record the demo plan into ``app`` (whose clock is ``clock``); ``None`` if already there."""
     if app.exists(DEMO_PLAN_ID):
         return None
@@ -70,6 +74,8 @@ def run_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | None:
     def act(title: str, command: msp.MspCommand, *, advance: timedelta | None = None) -> None:
         if advance:
             clock.advance(advance)
+        if on_step is not None:
+            on_step(clock())
         step = DemoStep(at=clock(), title=title)
         try:
             step.recorded = [type(e).__name__ for e in app.handle(command)]
@@ -268,9 +274,15 @@ OPERATIONAL_LEADER = Actor(
 CUSTOMER = cmr.CustomerName(surname="Citizen", first_name="Alex")
 
 
-def run_case_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | None:
+def run_case_demo(
+    app: RecoveryApp,
+    clock: SimulatedClock,
+    on_step: Callable[[datetime], object] | None = None,
+) -> list[DemoStep] | None:
     """Record the demo case: allocation, unanswered calls, a Q190, a refusal, an employment lead
-    with Q289 and Q609, a wage garnishee approved and placed, paid in full, closure."""
+    with Q289 and Q609, a wage garnishee approved and placed, paid in full, closure.
+
+    ``on_step`` is called with the clock's time before each step (the CLI ticks follow-ups)."""
     if app.exists(DEMO_CASE_ID):
         return None
     steps: list[DemoStep] = []
@@ -280,6 +292,8 @@ def run_case_demo(app: RecoveryApp, clock: SimulatedClock) -> list[DemoStep] | N
     def act(title: str, command: cmr.CaseCommand, *, at: tuple[int, int, int, int, int]) -> None:
         year, month, day, hour, minute = at
         clock.set(clock().replace(year=year, month=month, day=day, hour=hour, minute=minute))
+        if on_step is not None:
+            on_step(clock())  # e.g. tick the follow-ups: what the clock has passed falls due
         step = DemoStep(at=clock(), title=title)
         try:
             step.recorded = [type(e).__name__ for e in app.handle(command)]

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -14,9 +15,10 @@ import pytest
 import structlog
 from typer.testing import CliRunner
 
-from recoverycore import CATALOGUE, RecoveryApp
+from recoverycore import CATALOGUE, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
 from recoverycore.demo import DEMO_CASE_ID, DEMO_PLAN_ID
+from recoverycore.testing import msp_builder
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -147,19 +149,30 @@ def test_the_demo_also_records_the_example_case_and_history_shows_it(tmp_path: P
 
 
 def test_tick_makes_follow_ups_due_once_and_follow_ups_lists_them(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    runner.invoke(cli, ["demo", "--db", str(db)])
-    now = "2026-08-03T09:00:00+10:00"  # the demo MSP's review starts 28 days before 31 August
+    db = tmp_path / "store.db"
+    b = msp_builder()
+    with RecoveryApp.sqlite(db, clock=SimulatedClock(b.now)) as app:
+        app.handle(b.record())
+        app.handle(b.approve())
+    now = (b.now + timedelta(days=3)).isoformat()  # past the first-contact and letter alarms
 
     first = runner.invoke(cli, ["tick", "--now", now, "--db", str(db), "-f", "json"])
     assert first.exit_code == 0, first.output
-    assert [row["event_type"] for row in orjson.loads(first.stdout)] == ["FollowUpDue"]
+    assert [row["event_type"] for row in orjson.loads(first.stdout)] == ["FollowUpDue"] * 2
     again = runner.invoke(cli, ["tick", "--now", now, "--db", str(db), "-f", "json"])
     assert orjson.loads(again.stdout) == []
 
-    listed = runner.invoke(cli, ["follow-ups", str(DEMO_PLAN_ID), "--db", str(db), "-f", "json"])
+    listed = runner.invoke(cli, ["follow-ups", str(b.plan_id), "--db", str(db), "-f", "json"])
     kinds = {row.get("kind") for row in orjson.loads(listed.stdout)}
-    assert {"MSP_FIRST_CONTACT", "MSP_REVIEW_START", "MSP_END_DATE"} <= kinds
+    assert {"MSP_FIRST_CONTACT", "MSP_LETTER_DUE", "MSP_REVIEW_START", "MSP_END_DATE"} <= kinds
+
+
+def test_the_demo_shows_follow_ups_falling_due_as_its_clock_moves(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["demo", "--db", str(tmp_path / "demo.db")])
+    assert result.exit_code == 0, result.output
+    section = result.output.split("3. Follow-ups")[1]
+    for word in ("Scheduled", "Completed", "Cancelled", "Due", "EMPLOYER_CONTACT"):
+        assert word in section
 
 
 def test_tick_needs_a_time_with_its_offset(tmp_path: Path) -> None:
