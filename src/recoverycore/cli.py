@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,7 +32,7 @@ from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
 from recoverycore.persistence import resolve_store_env
-from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, run_policies
+from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, follow, run_policies
 from recoverycore.rules import CATALOGUE
 
 __all__ = ["app", "main"]
@@ -314,6 +316,32 @@ def follow_ups_command(
         sys.stdout.write(orjson.dumps([_event_row(e) for e in events]).decode() + "\n")
         return
     print_history(list(events), f"Follow-ups of {aggregate_id}")
+
+
+class Follower(StrEnum):
+    follow_ups = "follow-ups"
+    safeguards = "safeguards"
+    recovery = "recovery"
+
+
+@app.command("follow")
+def follow_command(
+    which: Annotated[Follower, typer.Argument(help="Which process application to run.")],
+    db: DbOption = None,
+    poll: Annotated[float, typer.Option(help="Seconds between polls of the upstream log.")] = 0.5,
+) -> None:
+    """Run one policy (or RecoveryApp's side of the safeguard loop) in this process, following
+    its upstream's notification log until stopped (Ctrl-C or SIGTERM).
+
+    On PostgreSQL, run `follow follow-ups`, `follow safeguards` and `follow recovery` as three
+    processes; each resumes exactly where it left off after a restart.
+    """
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        follow(which.value, resolve_store_env(db), poll_seconds=poll, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ a supplied time passes their due time; it never reads a clock.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -28,7 +29,14 @@ from recoverycore.events.msp import MspEvent
 from recoverycore.persistence import in_memory_env
 from recoverycore.policies import follow_ups, safeguards
 
-__all__ = ["FollowUpPolicy", "SafeguardPolicy", "policy_system", "run_policies"]
+__all__ = [
+    "FOLLOWERS",
+    "FollowUpPolicy",
+    "SafeguardPolicy",
+    "follow",
+    "policy_system",
+    "run_policies",
+]
 
 _log = structlog.get_logger("recoverycore.policies")
 
@@ -206,3 +214,46 @@ def run_policies(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID
     )
     runner.start()
     return runner
+
+
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "follow-ups": (FollowUpPolicy.name, RecoveryApp.name),
+    "safeguards": (SafeguardPolicy.name, RecoveryApp.name),
+    "recovery": (RecoveryApp.name, SafeguardPolicy.name),
+}
+"""What ``recoverycore follow NAME`` runs: (the process application, the application it follows).
+Run all three, each in its own process, for the whole system on a shared store (PostgreSQL)."""
+
+
+def follow(
+    which: str,
+    env: dict[str, str],
+    *,
+    poll_seconds: float = 0.5,
+    stop: threading.Event | None = None,
+    max_polls: int | None = None,
+) -> int:
+    """Run one process application of the system in this process, following its upstream's
+    notification log until ``stop`` is set (or ``max_polls`` polls have run).
+
+    Each poll processes whatever the upstream recorded since the last position recorded, so a
+    process killed at any point resumes exactly where it left off. Returns the polls run.
+    """
+    follower_name, leader_name = FOLLOWERS[which]
+    classes: dict[str, type[Any]] = {
+        RecoveryApp.name: RecoveryApp,
+        FollowUpPolicy.name: FollowUpPolicy,
+        SafeguardPolicy.name: SafeguardPolicy,
+    }
+    stop = stop or threading.Event()
+    with classes[follower_name](env=env) as follower, classes[leader_name](env=env) as leader:
+        follower.follow(leader.name, leader.notification_log)
+        polls = 0
+        log = _log.bind(follower=follower_name, leader=leader_name)
+        log.info("following")
+        while not stop.is_set() and (max_polls is None or polls < max_polls):
+            follower.pull_and_process(leader.name)
+            polls += 1
+            stop.wait(poll_seconds)
+        log.info("stopped following", polls=polls)
+    return polls
