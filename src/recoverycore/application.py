@@ -51,6 +51,19 @@ def national_public_holidays(years: range) -> frozenset[date]:
     return australian_holidays(years)
 
 
+HOLIDAY_STATES = "RECOVERYCORE_HOLIDAY_STATES"
+"""Environment variable: states whose public holidays count too (e.g. ``NSW,VIC``); by default
+only national public holidays block contact and are skipped in business days."""
+
+
+def holidays_for(env: Mapping[str, str]) -> Callable[[range], frozenset[date]]:
+    """The public-holiday function an application uses, from ``RECOVERYCORE_HOLIDAY_STATES``."""
+    states = tuple(s.strip() for s in (env.get(HOLIDAY_STATES) or "").split(",") if s.strip())
+    if not states:
+        return national_public_holidays
+    return lambda years: australian_holidays(years, states=states)
+
+
 class RecoveryApp(ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
@@ -98,7 +111,7 @@ class RecoveryApp(ProcessApplication[UUID]):
         self.clock: Clock = clock or SystemClock()
         self.msp_config = msp_config or msp.MspConfig()
         self.case_config = case_config or cmr.CaseConfig()
-        self._holidays = lru_cache(maxsize=8)(public_holidays or national_public_holidays)
+        self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
         self.snapshot_interval = int(self.env.get(self.SNAPSHOT_INTERVAL) or 100)
 
     @classmethod

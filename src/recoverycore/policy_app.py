@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
 
-from recoverycore.application import RecoveryApp, national_public_holidays
+from recoverycore.application import RecoveryApp, holidays_for
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
@@ -59,7 +60,7 @@ class FollowUpPolicy(ProcessApplication[UUID]):
         public_holidays: Callable[[range], frozenset[date]] | None = None,
     ) -> None:
         super().__init__(env)
-        self._holidays = public_holidays or national_public_holidays
+        self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
         self._open_ledgers: set[UUID] | None = None
         self._upstream: RecoveryApp | None = None
 
