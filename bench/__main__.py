@@ -48,6 +48,15 @@ record and replay instead, and print the top functions). For cases: ``--case-eve
 1000), ``--case-rounds R`` (recording rounds per variant, default 3; replay runs five times as
 many), ``--snapshot-interval N`` (default 100, recoverycore's default), ``--skip-long`` (leave
 the 10,000-event case out of the flat-replay table), ``--no-cases`` (MSP plans only).
+
+Last, policy throughput (:mod:`bench.policies`): ``--policy-plans`` MSP plans (default 200) and
+a case of ``--policy-case-events`` events (default 1,000; 0 for none) recorded through
+``RecoveryApp.handle`` with no policy running, then a fresh ``FollowUpPolicy`` and a fresh
+``SafeguardPolicy`` each ``follow_application(app); catch_up()`` over that log: upstream events
+processed per second (and what each recorded) against the upstream recording rate on the same
+store, on SQLite and on a throwaway PostgreSQL server (skipped with a note when its binaries are
+missing, or with ``--no-postgres``). ``--policy-rounds R`` (default 3), ``--no-policies`` (leave
+the section out).
 """
 
 from __future__ import annotations
@@ -79,6 +88,15 @@ from bench.cases import (
     case_lines,
     profile_case,
     run_cases,
+)
+from bench.policies import (
+    PolicyResult,
+    PolicyWorkload,
+    build_policy_workload,
+    policy_as_dict,
+    policy_lines,
+    profile_policies,
+    run_policies_bench,
 )
 from bench.runner import (
     OPENERS,
@@ -194,7 +212,38 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     cases.add_argument(
         "--no-cases", action="store_true", help="measure the MSP plans only (skip the cases)"
     )
+    policies = parser.add_argument_group("policy throughput")
+    policies.add_argument(
+        "--policy-plans",
+        type=int,
+        default=200,
+        help="MSP plans in the upstream log the policies catch up over (default 200)",
+    )
+    policies.add_argument(
+        "--policy-case-events",
+        type=int,
+        default=1_000,
+        help="events of the case recorded after the plans (default 1000; 0: no case)",
+    )
+    policies.add_argument(
+        "--policy-rounds",
+        type=int,
+        default=3,
+        help="rounds per store, each recording the upstream anew (default 3)",
+    )
+    policies.add_argument(
+        "--no-policies", action="store_true", help="leave the policy throughput out"
+    )
+    policies.add_argument(
+        "--no-postgres",
+        action="store_true",
+        help="measure the policies on SQLite only (no PostgreSQL server)",
+    )
     args = parser.parse_args(argv)
+    if args.policy_plans < 1 or args.policy_rounds < 1:
+        parser.error("--policy-plans and --policy-rounds must be at least 1")
+    if args.policy_case_events != 0 and args.policy_case_events < 2:
+        parser.error("--policy-case-events must be 0 (no case) or at least 2")
     if args.plans < 1 or args.rounds < 1:
         parser.error("--plans and --rounds must be at least 1")
     if args.case_events < 2 or args.case_rounds < 1 or args.snapshot_interval < 1:
@@ -206,6 +255,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _flat_sizes(args: argparse.Namespace) -> tuple[int, ...]:
     return FLAT_SIZES[:-1] if args.skip_long else FLAT_SIZES
+
+
+def _policy_workload(args: argparse.Namespace) -> PolicyWorkload:
+    return build_policy_workload(args.policy_plans, args.policy_case_events)
 
 
 def _quiet_logging() -> None:
@@ -272,6 +325,7 @@ def run(plans: list[PlanScript], rounds: int, tmp: Path) -> dict[str, Any]:
 def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> str:
     measurements: list[Measurement] = result["measurements"]
     cases: CaseResult | None = result.get("cases")
+    policies: PolicyResult | None = result.get("policies")
     stored: dict[str, float] = result["stored_bytes"]
     lines = [
         f"recoverycore {version('recoverycore')} vs bare eventsourcing {version('eventsourcing')}"
@@ -304,6 +358,8 @@ def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> s
     ]
     if cases is not None:
         lines += ["", *case_lines(cases), ""]
+    if policies is not None:
+        lines += [*([""] if cases is None else []), *policy_lines(policies), ""]
     lines += [
         f"total {seconds:.1f} s. Ratio = recoverycore / bare (> 1: recoverycore faster); "
         "aims are informational and never fail the run.",
@@ -327,6 +383,7 @@ def _json(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> st
             "measurements": {m.name: m.as_dict() for m in measurements},
             "mean_stored_bytes": {k: round(v, 1) for k, v in result["stored_bytes"].items()},
             **({"cases": case_as_dict(result["cases"])} if result.get("cases") else {}),
+            **({"policies": policy_as_dict(result["policies"])} if result.get("policies") else {}),
             "total_seconds": round(seconds, 2),
         },
         indent=2,
@@ -340,9 +397,11 @@ def profile(
     *,
     case_events: int | None = None,
     snapshot_interval: int = 100,
+    policy_workload: PolicyWorkload | None = None,
 ) -> str:
     """cProfile recoverycore's recording and replay of ``plans`` (and, with ``case_events``, of
-    a case of that many events): the top functions by own time and by cumulative time."""
+    a case of that many events; with ``policy_workload``, each policy catching up over it on
+    SQLite): the top functions by own time and by cumulative time."""
     out = io.StringIO()
     path = tmp / "profile.sqlite"
     gc.collect()
@@ -363,6 +422,8 @@ def profile(
     profiles: list[tuple[str, cProfile.Profile]] = [("record", recording), ("replay", replay)]
     if case_events is not None:
         profiles += profile_case(build_case(case_events), interval=snapshot_interval, tmp=tmp)
+    if policy_workload is not None:
+        profiles += profile_policies(policy_workload, tmp)
     for title, prof in profiles:
         for order in ("tottime", "cumulative"):
             out.write(f"\n===== {title}: top {top} by {order} =====\n")
@@ -385,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     Path(tmp),
                     case_events=case_events,
                     snapshot_interval=args.snapshot_interval,
+                    policy_workload=None if args.no_policies else _policy_workload(args),
                 )
             )
             return 0
@@ -398,6 +460,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sizes=_flat_sizes(args),
                 repeats=FLAT_REPEATS,
                 tmp=Path(tmp),
+            )
+        if not args.no_policies:
+            result["policies"] = run_policies_bench(
+                _policy_workload(args),
+                rounds=args.policy_rounds,
+                tmp=Path(tmp),
+                postgres=not args.no_postgres,
             )
     seconds = time.perf_counter() - started
     render = _json if args.json else _table
