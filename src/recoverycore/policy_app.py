@@ -20,7 +20,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
 
 from recoverycore.application import RecoveryApp, holidays_for
@@ -63,6 +63,7 @@ class FollowUpPolicy(ProcessApplication[UUID]):
         self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
         self._open_ledgers: set[UUID] | None = None
         self._upstream: RecoveryApp | None = None
+        self._pending: follow_ups.FollowUpLedger | None = None
 
     # -- processing -------------------------------------------------------------------------------
     def policy(
@@ -81,8 +82,18 @@ class FollowUpPolicy(ProcessApplication[UUID]):
         )
         if new:
             processing_event.collect_events(*new)
+            self._pending = follow_ups.fold(new, ledger)
             if self._open_ledgers is not None:
                 self._open_ledgers.add(new[0].originator_id)
+
+    def process_event(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
+        self._pending = None
+        super().process_event(domain_event, tracking)
+        # Recorded: keep the newer ledger, so the next event of a long history does not refold
+        # it (eventsourcing fast-forwards a cached state but cannot write the newer one back).
+        pending, self._pending = self._pending, None
+        if pending is not None and self.repository.cache is not None:
+            self.repository.cache.put(pending.id, pending)
 
     def follow_application(self, upstream: RecoveryApp) -> None:
         """Follow ``upstream``'s notification log (keeping it open for as long as this lives)."""
