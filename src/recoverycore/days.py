@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from recoverycore.events.cmr import DayCount
 
-__all__ = ["SATURDAY_SUNDAY", "BusinessCalendar", "DayCount", "add_days"]
+__all__ = ["SATURDAY_SUNDAY", "BusinessCalendar", "DayCount", "add_days", "add_months"]
 
 SATURDAY_SUNDAY: frozenset[int] = frozenset({5, 6})
 """The default weekend, as :meth:`datetime.date.weekday` numbers (Monday is 0)."""
@@ -122,3 +122,12 @@ def _add(start: date, period: DayCount, holidays: frozenset[date], weekend: froz
         if _is_business_day(day, holidays, weekend):
             left -= 1
     return day
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` calendar months later; the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - _ONE_DAY).day
+    return date(year, month, min(start.day, last))

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from recoverycore import days
 from recoverycore.aggregates import cmr
 from recoverycore.application import national_public_holidays
-from recoverycore.days import BusinessCalendar, add_days
+from recoverycore.days import BusinessCalendar, add_days, add_months
 from recoverycore.events.cmr import DayCount
 from recoverycore.holiday_calendar import (
     AUSTRALIAN_STATES,
@@ -343,3 +343,17 @@ def test_day_arithmetic_stays_pure() -> None:
     }
     assert imported <= allowed
     assert cmr.add_days is days.add_days
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    months=st.integers(0, 120),
+)
+def test_adding_months_keeps_the_day_or_clamps_to_the_months_last_day(
+    start: date, months: int
+) -> None:
+    result = add_months(start, months)
+    index = start.year * 12 + start.month - 1 + months
+    assert (result.year, result.month) == (index // 12, index % 12 + 1)
+    next_day = result + timedelta(days=1)
+    assert result.day == start.day or (result.day < start.day and next_day.month != result.month)

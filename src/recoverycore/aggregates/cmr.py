@@ -20,7 +20,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from recoverycore.aggregates._decider import Command, Decision, Evolvers, replay, time_zone
-from recoverycore.days import add_days
+from recoverycore.days import add_days, add_months
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent, LocalDatetime, NonEmptyStr, Role
 from recoverycore.events.cmr import (
@@ -933,17 +933,6 @@ CLOSURE_STEPS: tuple[str, ...] = (
 
 
 # -- day arithmetic (add_days is recoverycore.days.add_days) --
-def _add_months(start: date, months: int) -> date:
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError(start)  # unreachable: every month has 28 days
-
-
 # -- decide --
 class _Ctx:
     """What a handler needs besides the state and the command."""
@@ -1275,7 +1264,7 @@ def _doa(s: CaseState, cmd: CreateDoaDoc, c: _Ctx) -> None:
         DoaDocCreated,
         doc_id=cmd.doc_id,
         receipt_date=c.today,
-        expires_on=_add_months(c.today, 12 * c.config.doa_doc_validity_years),
+        expires_on=add_months(c.today, 12 * c.config.doa_doc_validity_years),
         transfer_to=cmd.transfer_to,
     )
 
@@ -1929,7 +1918,7 @@ def garnishee_failed_checks(
     if not checklist.letter_periods_expired or open_letters:
         failed.append("letter response periods have not all expired")
     fca = s.fca
-    if fca is None or _add_months(fca.assessed_on, config.fca_validity_months) < today:
+    if fca is None or add_months(fca.assessed_on, config.fca_validity_months) < today:
         failed.append(
             f"no financial circumstance assessment in the last {config.fca_validity_months} months"
         )

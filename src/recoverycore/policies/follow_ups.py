@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.days import add_days
+from recoverycore.days import add_days, add_months
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
 from recoverycore.events._envelope import Actor, DomainEvent, LocalDatetime, Role
@@ -110,17 +110,6 @@ def _letter(code: str, purpose: str | None = None) -> Callable[[Any], bool]:
 
 def _end_date(event: m.MspRecorded | m.MspExtended) -> date:
     return event.end_date if isinstance(event, m.MspRecorded) else event.new_end_date
-
-
-def _plus_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    return date(year, month, 28)
 
 
 RULES: tuple[FollowUpRule, ...] = (
@@ -339,7 +328,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "A financial circumstance assessment relied on for a garnishee is at most 3 months old.",
         f"{CMR_PROC} T3.S7-S8",
         (c.FinancialCircumstancesAssessed,),
-        due_date=lambda e: _plus_months(e.assessed_on, 3),
+        due_date=lambda e: add_months(e.assessed_on, 3),
         scope=lambda e: e.fca_id,
         completed_by=(c.FinancialCircumstancesAssessed,),
         completes=lambda scope, e: e.fca_id != scope,
@@ -378,7 +367,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "An arrangement is reviewed no more often than every 3 months unless a payment is missed.",
         f"{CMR_PROC} T2.S7",
         (c.ArrangementAgreed,),
-        due_date=lambda e: _plus_months(e.occurred_at.date(), 3),
+        due_date=lambda e: add_months(e.occurred_at.date(), 3),
         completed_by=(c.ArrangementBroken, c.ArrangementAgreed),
         completes=lambda scope, e: True,
         cancelled_by=_CASE_END,
