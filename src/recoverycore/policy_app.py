@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
+from eventsourcing.utils import get_topic
 
 from recoverycore.application import RecoveryApp, holidays_for
 from recoverycore.events.cmr import CaseEvent
@@ -148,11 +149,13 @@ class FollowUpPolicy(ProcessApplication[UUID]):
     def _ledgers_with_open_follow_ups(self) -> set[UUID]:
         if self._open_ledgers is None:
             # Rebuilt from the policy's own log (derivable, so it needs no storage of its own).
-            self._open_ledgers = {
-                n.originator_id if isinstance(n.originator_id, UUID) else UUID(n.originator_id)
-                for n in self.recorder.select_notifications(start=None, limit=10**9)
-                if n.topic.endswith(f":{FollowUpScheduled.__name__}")
-            }
+            # Only the scheduling events, selected by topic in the store, a page at a time.
+            ledgers: set[UUID] = set()
+            topics, start = [get_topic(FollowUpScheduled)], 1
+            while page := self.recorder.select_notifications(start, 10_000, topics=topics):
+                ledgers.update(UUID(str(n.originator_id)) for n in page)
+                start = page[-1].id + 1
+            self._open_ledgers = ledgers
         return self._open_ledgers
 
 
