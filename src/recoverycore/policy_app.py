@@ -11,6 +11,7 @@ a supplied time passes their due time; it never reads a clock.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -20,7 +21,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, InternalError, OperationalError, Tracking
 from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
 from eventsourcing.utils import get_topic
 
@@ -240,6 +241,21 @@ FOLLOWERS: dict[str, tuple[str, ...]] = {
 Run all three, each in its own process, for the whole system on a shared store (PostgreSQL)."""
 
 
+def _start(app_class: type[Any], env: dict[str, str], attempts: int = 8) -> Any:
+    # Processes started together on a new database create its tables at the same moment, and
+    # PostgreSQL may refuse concurrent DDL ("tuple concurrently updated", a duplicate type);
+    # the tables exist once one of them succeeds, so trying again is safe.
+    for attempt in range(1, attempts + 1):
+        try:
+            return app_class(env=env)
+        except (InternalError, IntegrityError, OperationalError):
+            if attempt == attempts:
+                raise
+            _log.info("retrying start-up", application=app_class.name, attempt=attempt)
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
 def follow(
     which: str,
     env: dict[str, str],
@@ -261,7 +277,8 @@ def follow(
         SafeguardPolicy.name: SafeguardPolicy,
     }
     stop = stop or threading.Event()
-    with classes[follower_name](env=env) as follower, classes[leader_name](env=env) as leader:
+    follower, leader = _start(classes[follower_name], env), _start(classes[leader_name], env)
+    with follower, leader:
         follower.follow(leader.name, leader.notification_log)
         polls = 0
         log = _log.bind(follower=follower_name, leader=leader_name)
