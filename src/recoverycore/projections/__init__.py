@@ -1,6 +1,73 @@
 """Projections: read models (workload, audit, compliance) built from the recorded events.
 
-Projections import :mod:`recoverycore.events`, never the aggregates. None is shipped yet; until
-then :meth:`recoverycore.RecoveryApp.history` and ``plan_as_of`` answer audit questions by
-replaying a plan's events.
+Each view is a :class:`ViewDefinition` (its tables and a pure function from one recorded event to
+the row changes it makes) kept by a :class:`ViewRecorder`, an eventsourcing tracking recorder
+that writes a batch of rows and the position of the batch's last event in one transaction, on
+SQLite or PostgreSQL. :func:`catch_up` follows the notification logs in batches (the way to run
+on SQLite, whose eventsourcing recorder cannot subscribe, and the fast way to catch up on
+PostgreSQL); :class:`ViewProjection` is the same view as an eventsourcing ``Projection`` for
+eventsourcing's ``ProjectionRunner``. :func:`rebuild` drops a view and builds it again.
+
+Projections import :mod:`recoverycore.events`, never the aggregates.
 """
+
+from recoverycore.projections._framework import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    Fact,
+    Statement,
+    ViewDefinition,
+    ViewRecorder,
+    Write,
+    fact_decoder,
+    postgres_view_recorder,
+    sqlite_view_recorder,
+    utc_text,
+)
+from recoverycore.projections._runner import (
+    DEFAULT_BATCH_SIZE,
+    CatchUpResult,
+    Progress,
+    Source,
+    ViewProjection,
+    catch_up,
+    fact_of,
+    open_sources,
+    open_view,
+    opened,
+    rebuild,
+    sources_of,
+    view_projection,
+)
+from recoverycore.projections.workload import FollowUpItem, SubjectItem, Workload, WorkloadView
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "FOLLOW_UP_APPLICATION",
+    "RECOVERY_APPLICATION",
+    "CatchUpResult",
+    "Fact",
+    "FollowUpItem",
+    "Progress",
+    "Source",
+    "Statement",
+    "SubjectItem",
+    "ViewDefinition",
+    "ViewProjection",
+    "ViewRecorder",
+    "Workload",
+    "WorkloadView",
+    "Write",
+    "catch_up",
+    "fact_decoder",
+    "fact_of",
+    "open_sources",
+    "open_view",
+    "opened",
+    "postgres_view_recorder",
+    "rebuild",
+    "sources_of",
+    "sqlite_view_recorder",
+    "utc_text",
+    "view_projection",
+]

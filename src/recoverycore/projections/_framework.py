@@ -1,0 +1,377 @@
+"""What every view shares: the events as a view sees them, the SQL it writes, and the recorders
+that write a view's rows and its tracking position in one transaction.
+
+A view is a :class:`ViewDefinition`: its tables, the event topics it reads and a pure function
+from one recorded event (a :class:`Fact`) to the row changes it makes (:class:`Write`). The same
+definition runs on SQLite and PostgreSQL; :class:`SQLiteViewRecorder` and
+:class:`PostgresViewRecorder` are eventsourcing tracking recorders (materialised views) that apply
+a batch of writes and record the position of the batch's last event together, so an event is
+applied exactly once even when a runner is stopped or killed part-way.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
+from eventsourcing.sqlite import (
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteRecorder,
+    SQLiteTrackingRecorder,
+)
+from eventsourcing.utils import resolve_topic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eventsourcing.persistence import Cipher, Compressor
+
+__all__ = [
+    "FOLLOW_UP_APPLICATION",
+    "RECOVERY_APPLICATION",
+    "Fact",
+    "SQLiteViewRecorder",
+    "Statement",
+    "ViewDefinition",
+    "ViewRecorder",
+    "Write",
+    "fact_decoder",
+    "utc_text",
+]
+
+RECOVERY_APPLICATION = "RecoveryCore"
+"""The name of :class:`recoverycore.RecoveryApp`'s notification log (plans and cases)."""
+FOLLOW_UP_APPLICATION = "FollowUpPolicy"
+"""The name of the follow-up policy's notification log (follow-up ledgers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One recorded event as a view reads it: where it sits in its application's notification
+    log, whose event it is, and its stored JSON (after upcasting), without pydantic validation:
+    the write side validated it when it was recorded."""
+
+    application: str
+    position: int
+    subject_id: str
+    version: int
+    topic: str
+    data: Mapping[str, Any]
+
+    @property
+    def event_type(self) -> str:
+        return _event_type(self.topic)
+
+    def text(self, name: str) -> str | None:
+        value = self.data.get(name)
+        return None if value is None else str(value)
+
+    @property
+    def actor(self) -> Mapping[str, Any]:
+        actor = self.data.get("actor")
+        return actor if isinstance(actor, Mapping) else {}
+
+    @property
+    def occurred_utc(self) -> str:
+        return utc_text(self.data["occurred_at"])
+
+
+@lru_cache(maxsize=512)
+def _event_type(topic: str) -> str:
+    return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+
+
+@lru_cache(maxsize=512)
+def _upcasters(topic: str) -> tuple[int, tuple[Callable[[dict[str, Any]], None], ...]]:
+    try:
+        cls = resolve_topic(topic)
+    except Exception:  # an event type this version no longer has: read it as stored
+        return 1, ()
+    version: int = getattr(cls, "class_version", 1)
+    steps = tuple(getattr(cls, f"upcast_v{v}_v{v + 1}") for v in range(1, version))
+    return version, steps
+
+
+def fact_decoder(
+    application: str, cipher: Cipher | None = None, compressor: Compressor | None = None
+) -> Callable[[Notification], Fact]:
+    """How a view reads one application's notifications: decrypt and decompress as the
+    application's mapper does, parse the JSON, apply the event class's upcasters."""
+
+    def decode(notification: Notification) -> Fact:
+        state = notification.state
+        if cipher is not None:
+            state = cipher.decrypt(state)
+        if compressor is not None:
+            state = compressor.decompress(state)
+        data: dict[str, Any] = orjson.loads(state)
+        if "class_version" in data or _upcasters(notification.topic)[1]:
+            stored = data.pop("class_version", 1)
+            for step in _upcasters(notification.topic)[1][stored - 1 :]:
+                step(data)
+        return Fact(
+            application=application,
+            position=notification.id,
+            subject_id=str(notification.originator_id),
+            version=notification.originator_version,
+            topic=notification.topic,
+            data=data,
+        )
+
+    return decode
+
+
+def utc_text(value: str | datetime) -> str:
+    """A time as sortable UTC text (``2026-03-01T02:00:00.000000Z``): the form every view stores,
+    so ordering and ``<=`` comparisons in SQL are time comparisons on both databases."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        raise ValueError(f"A recorded time must carry its offset: {value!r}")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL statement of a view, written with ``:name`` parameters and ``{p}`` before each
+    table name (the schema prefix on PostgreSQL, nothing on SQLite)."""
+
+    sql: str
+
+
+Write = tuple[Statement, Mapping[str, Any]]
+"""One row change: the statement and its parameters."""
+
+
+class ViewDefinition(ABC):
+    """A read model: its tables, the events it reads, and what each event changes.
+
+    ``writes`` must be a pure function of the fact, and a view's rows must not depend on the
+    order in which its sources (the recovery log and the follow-up log) interleave, so a view
+    rebuilt from scratch equals the one maintained as events arrive.
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    """The names of the view's tables (dropped by a rebuild)."""
+    ddl: ClassVar[tuple[str, ...]]
+    """``CREATE TABLE IF NOT EXISTS`` and ``CREATE INDEX IF NOT EXISTS`` statements."""
+    topics: ClassVar[Mapping[str, tuple[str, ...]]]
+    """The event topics the view reads, per source application."""
+
+    @classmethod
+    @abstractmethod
+    def writes(cls, fact: Fact) -> Iterable[Write]:
+        """The row changes one recorded event makes."""
+
+    @classmethod
+    def all_topics(cls) -> tuple[str, ...]:
+        return tuple(t for topics in cls.topics.values() for t in topics)
+
+
+_PARAM = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+@lru_cache(maxsize=1024)
+def _postgres_sql(sql: str, prefix: str) -> str:
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%")).replace("{p}", prefix)
+
+
+@lru_cache(maxsize=1024)
+def _sqlite_sql(sql: str) -> str:
+    return sql.replace("{p}", "")
+
+
+def _runs(writes: Iterable[Write]) -> Iterator[tuple[Statement, list[Mapping[str, Any]]]]:
+    """Consecutive writes of the same statement, grouped for ``executemany`` (order kept)."""
+    current: Statement | None = None
+    batch: list[Mapping[str, Any]] = []
+    for statement, params in writes:
+        if statement is not current:
+            if current is not None:
+                yield current, batch
+            current, batch = statement, []
+        batch.append(params)
+    if current is not None:
+        yield current, batch
+
+
+class ViewRecorder(TrackingRecorder, ABC):
+    """A materialised view: an eventsourcing tracking recorder that also keeps a view's rows."""
+
+    definition: ClassVar[type[ViewDefinition]]
+
+    @abstractmethod
+    def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
+        """Apply ``writes`` and record ``tracking`` in one transaction. Raises eventsourcing's
+        ``IntegrityError`` (and changes nothing) if the position was already recorded."""
+
+    @abstractmethod
+    def select(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a query on the view's tables (``:name`` parameters, ``{p}`` table prefix)."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Drop the view's rows and positions and create its tables again, empty."""
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table of the view, in a stable order: for comparing two views
+        (a rebuilt one and a live one) and for tests."""
+        dumped: dict[str, list[dict[str, Any]]] = {}
+        for table in self.definition.tables:
+            rows = self.select(f"SELECT * FROM {{p}}{table}")
+            dumped[table] = sorted(rows, key=lambda row: [str(v) for v in row.values()])
+        return dumped
+
+    def positions(self) -> dict[str, int]:
+        """The last position applied from each source (0 when none)."""
+        return {name: self.max_tracking_id(name) or 0 for name in self.definition.topics}
+
+
+class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
+    """A view on SQLite. eventsourcing's SQLite tracking table has a fixed name, so each view
+    keeps its positions in a table of its own (``<view>_tracking``) and several views can share
+    one file."""
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        if not self.datastore.single_row_tracking:
+            raise ValueError("recoverycore views use eventsourcing's single-row tracking")
+        table = self.tracking_table
+        self.insert_tracking_statement = (
+            f"INSERT INTO {table} "
+            "VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = :notification_id "
+            f"WHERE {table}.notification_id < :notification_id "
+            "RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = (
+            f"SELECT MAX(notification_id) FROM {table} WHERE application_name=?"
+        )
+
+    @property
+    def tracking_table(self) -> str:
+        return f"{self.definition.name}_tracking"
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = SQLiteRecorder.construct_create_table_statements(self)
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {self.tracking_table} ("
+            "application_name TEXT, notification_id INTEGER, "
+            "PRIMARY KEY (application_name)) WITHOUT ROWID"
+        )
+        statements.extend(_sqlite_sql(ddl) for ddl in self.definition.ddl)
+        return statements
+
+    def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._apply(c, writes)
+            self._insert_tracking(c, tracking)
+
+    @staticmethod
+    def _apply(c: SQLiteCursor, writes: Iterable[Write]) -> None:
+        for statement, rows in _runs(writes):
+            c.executemany(_sqlite_sql(statement.sql), rows)
+
+    def select(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_sqlite_sql(sql), dict(params or {}))
+            return [dict(row) for row in c.fetchall()]
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in (*self.definition.tables, self.tracking_table):
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+        self.tracking_table_exists = False
+        self.tracking_migration_previous = self.tracking_migration_current = None
+        self.create_table()
+
+
+def _postgres_recorder_base() -> type[Any]:
+    from eventsourcing.postgres import PostgresTrackingRecorder
+
+    return PostgresTrackingRecorder
+
+
+def postgres_view_recorder(definition: type[ViewDefinition]) -> type[ViewRecorder]:
+    """The PostgreSQL recorder class of a view (psycopg is imported only when asked for)."""
+    return _postgres_view_recorders(definition)
+
+
+@cache
+def _postgres_view_recorders(definition: type[ViewDefinition]) -> type[ViewRecorder]:
+    from psycopg.sql import SQL, Identifier
+
+    base = _postgres_recorder_base()
+
+    class PostgresViewRecorder(base, ViewRecorder):  # type: ignore[misc,valid-type]
+        """A view on PostgreSQL: eventsourcing's tracking table ``<view>_tracking`` and the
+        view's tables, in the datastore's schema."""
+
+        def __init__(self, datastore: Any, **kwargs: Any) -> None:
+            super().__init__(datastore, **kwargs)
+            schema = self.datastore.schema
+            self.prefix = f'"{schema}".' if schema else ""
+            self.sql_create_statements.extend(
+                SQL(_postgres_sql(ddl, self.prefix)) for ddl in self.definition.ddl
+            )
+            self._identifiers = [
+                SQL(".").join([Identifier(schema), Identifier(t)]) if schema else Identifier(t)
+                for t in (*self.definition.tables, self.tracking_table_name)
+            ]
+
+        def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                for statement, rows in _runs(writes):
+                    curs.executemany(self._sql(statement.sql), rows)
+                self._insert_tracking(curs, tracking)
+
+        def _sql(self, sql: str) -> Any:
+            return SQL(_postgres_sql(sql, self.prefix))
+
+        def select(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(self._sql(sql), dict(params or {}))
+                return [dict(row) for row in curs.fetchall()]
+
+        def reset(self) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                for identifier in self._identifiers:
+                    curs.execute(SQL("DROP TABLE IF EXISTS {0}").format(identifier))
+            self.tracking_table_exists = False
+            self.tracking_migration_previous = self.tracking_migration_current = None
+            self.create_table()
+
+    PostgresViewRecorder.definition = definition
+    PostgresViewRecorder.__name__ = PostgresViewRecorder.__qualname__ = (
+        f"Postgres{definition.__name__}Recorder"
+    )
+    return PostgresViewRecorder
+
+
+def sqlite_view_recorder(definition: type[ViewDefinition]) -> type[ViewRecorder]:
+    """The SQLite recorder class of a view."""
+    return _sqlite_view_recorders(definition)
+
+
+@cache
+def _sqlite_view_recorders(definition: type[ViewDefinition]) -> type[ViewRecorder]:
+    return type(
+        f"SQLite{definition.__name__}Recorder",
+        (SQLiteViewRecorder,),
+        {"definition": definition, "__module__": __name__},
+    )
+
+
+def position_of(notifications: Sequence[Notification]) -> int:
+    return notifications[-1].id
