@@ -41,10 +41,14 @@ from recoverycore.projections._runner import (
 )
 from recoverycore.projections.workload import FollowUpItem, SubjectItem, Workload, WorkloadView
 
+VIEWS: dict[str, type[ViewDefinition]] = {WorkloadView.name: WorkloadView}
+"""Every view recoverycore ships, by name (as ``recoverycore rebuild VIEW`` names them)."""
+
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "FOLLOW_UP_APPLICATION",
     "RECOVERY_APPLICATION",
+    "VIEWS",
     "CatchUpResult",
     "Fact",
     "FollowUpItem",
