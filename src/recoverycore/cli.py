@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +17,8 @@ import orjson
 import structlog
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from recoverycore.application import RecoveryApp
@@ -33,6 +37,9 @@ from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
 from recoverycore.persistence import resolve_store_env
 from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, follow, run_policies
+from recoverycore.projections import VIEWS, Progress, Timeline
+from recoverycore.projections.workload import Workload
+from recoverycore.read_models import AuditReport, ReadModels, follow_views
 from recoverycore.rules import CATALOGUE
 
 __all__ = ["app", "main"]
@@ -342,6 +349,313 @@ def follow_command(
         follow(which.value, resolve_store_env(db), poll_seconds=poll, stop=stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+# -- views (read models) ---------------------------------------------------------------------------
+
+
+class ViewName(StrEnum):
+    workload = "workload"
+    audit = "audit"
+    compliance = "compliance"
+
+
+def _view_names(chosen: list[ViewName] | None) -> list[str] | None:
+    names = [v.value for v in chosen] if chosen else None
+    unknown = [n for n in names or () if n not in VIEWS]
+    if unknown:
+        err.print(f"[red]No view named {', '.join(unknown)}[/] in this version.")
+        raise typer.Exit(code=2)
+    return names
+
+
+@contextmanager
+def _progress_bars(views: ReadModels, title: str) -> Iterator[dict[str, Progress]]:
+    """A progress bar per view on stderr (stdout stays clean for --format json)."""
+    with RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=not err.is_terminal,
+        disable=not err.is_terminal,
+    ) as bars:
+        tasks = {name: bars.add_task(f"{title} {name}", total=None) for name in views.names}
+
+        def bar(name: str) -> Progress:
+            return lambda done, total: bars.update(tasks[name], completed=done, total=total)
+
+        yield {name: bar(name) for name in views.names}
+
+
+def _up_to_date(db: Path | None, names: list[str] | None = None) -> ReadModels:
+    """The store's views with everything recorded so far applied (the follow-up policy first, as
+    ``tick`` does, so the views see every follow-up the recorded events cause)."""
+    env = resolve_store_env(db)
+    with RecoveryApp(env=env) as recovery, FollowUpPolicy(env=env) as policy:
+        policy.follow_application(recovery)
+        policy.catch_up()
+    views = ReadModels(env, names=names)
+    with _progress_bars(views, "catching up") as bars:
+        views.catch_up(progress=bars)
+    return views
+
+
+def _write_json(model: Any) -> None:
+    sys.stdout.write(model.model_dump_json() + "\n")
+
+
+def _aware(value: datetime | None, option: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        err.print(f"[red]{option} needs a UTC offset[/], e.g. 2026-03-01T09:00:00+11:00.")
+        raise typer.Exit(code=2)
+    return value
+
+
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        help="A time with its offset (e.g. 2026-03-01T17:00:00+11:00): answer as the record "
+        "stood then.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def project(
+    views: Annotated[
+        list[ViewName] | None, typer.Argument(help="Views to keep up to date (default: all).")
+    ] = None,
+    db: DbOption = None,
+    follow_: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Keep following new events until stopped (Ctrl-C or SIGTERM). On PostgreSQL "
+            "this runs eventsourcing's ProjectionRunner per view.",
+        ),
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between polls (SQLite).")] = 0.5,
+) -> None:
+    """Apply to the views every event recorded since they were last brought up to date."""
+    names = _view_names(views)
+    env = resolve_store_env(db)
+    if follow_:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            follow_views(env, names, stop=stop, poll_seconds=poll)
+        except KeyboardInterrupt:
+            stop.set()
+        return
+    with ReadModels(env, names=names) as models, _progress_bars(models, "catching up") as bars:
+        results = models.catch_up(progress=bars)
+    for name, result in results.items():
+        console.print(f"{name}: {result.total} event(s) applied in {result.batches} batch(es).")
+
+
+@app.command()
+def rebuild(
+    views: Annotated[
+        list[ViewName] | None, typer.Argument(help="Views to rebuild (default: all).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Drop views and build them again from the first recorded event. Only reads the logs:
+    no policy reacts to a rebuild."""
+    names = _view_names(views)
+    models = ReadModels(resolve_store_env(db), names=names)
+    with models, _progress_bars(models, "rebuilding") as bars:
+        results = models.rebuild(progress=bars)
+    for name, result in results.items():
+        console.print(f"{name}: rebuilt from {result.total} event(s).")
+
+
+@app.command("workload")
+def workload_command(
+    officer: Annotated[str | None, typer.Option(help="The officer's staff id.")] = None,
+    team: Annotated[str | None, typer.Option(help="The team.")] = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """An officer's or team's open plans and cases, their stage and next action, and the open
+    follow-ups (overdue ones marked) at --as-of (default: now)."""
+    when = _aware(as_of, "--as-of") or datetime.now().astimezone()
+    with _up_to_date(db, ["workload"]) as models:
+        answer = models.workload(as_of=when, officer_id=officer, team=team)
+    if fmt is Format.json:
+        _write_json(answer)
+        return
+    print_workload(answer)
+
+
+def print_workload(answer: Workload) -> None:
+    who = (
+        " and ".join(
+            x
+            for x in (
+                answer.officer_id and f"officer {answer.officer_id}",
+                answer.team and f"team {answer.team}",
+            )
+            if x
+        )
+        or "everyone"
+    )
+    console.print(
+        f"Workload of {who} at {answer.as_of.isoformat()}: {len(answer.subjects)} open plan(s) "
+        f"and case(s), {len(answer.follow_ups)} open follow-up(s), {answer.overdue} overdue."
+    )
+    subjects = Table(title="Plans and cases", expand=True)
+    for column in ("id", "type", "CRN", "officer", "stage", "since", "next action", "due"):
+        subjects.add_column(column)
+    for s in answer.subjects:
+        subjects.add_row(
+            s.subject_id,
+            "plan" if s.subject_type == "ManagedServicePlan" else "case",
+            s.crn or "",
+            s.officer_id or "",
+            s.stage or "",
+            s.stage_since.date().isoformat() if s.stage_since else "",
+            s.next_action or "none scheduled",
+            (s.next_action_due.isoformat(timespec="minutes") if s.next_action_due else "")
+            + (f" ({s.overdue_follow_ups} overdue)" if s.overdue_follow_ups else ""),
+        )
+    console.print(subjects)
+    follow_ups = Table(title="Open follow-ups, earliest first", expand=True)
+    for column in ("due", "", "kind", "what", "step", "subject"):
+        follow_ups.add_column(column)
+    for f in answer.follow_ups:
+        follow_ups.add_row(
+            f.due_at.isoformat(timespec="minutes"),
+            "[red]OVERDUE[/]" if f.overdue else f.status.lower(),
+            f.kind,
+            f.description,
+            f.procedure_ref or "",
+            f.subject_id,
+        )
+    console.print(follow_ups)
+    console.print(
+        "By stage: "
+        + (", ".join(f"{k} {v}" for k, v in answer.by_stage.items()) or "none")
+        + ".  By officer: "
+        + (", ".join(f"{k} {v}" for k, v in answer.by_officer.items()) or "none")
+        + "."
+    )
+
+
+@app.command("audit")
+def audit_command(
+    subject_id: Annotated[
+        UUID | None, typer.Argument(help="The plan or case id.", show_default=False)
+    ] = None,
+    crn: Annotated[
+        str | None, typer.Option(help="Instead of an id: every plan and case of this customer.")
+    ] = None,
+    as_of: AsOfOption = None,
+    version: Annotated[
+        int | None, typer.Option(help="Only the first VERSION events of the plan or case.")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """The timeline of every action on a plan or case (who, when, what, why, under which step
+    and rules, the follow-ups it caused and how they ended), and its state as the record stood
+    at --as-of or --version."""
+    if (subject_id is None) == (crn is None):
+        err.print("[red]Give a plan or case id, or --crn[/] (not both).")
+        raise typer.Exit(code=2)
+    when = _aware(as_of, "--as-of")
+    with _up_to_date(db, ["audit"]) as models:
+        if crn is not None:
+            timeline = models.customer_audit(crn, as_of=when)
+            if fmt is Format.json:
+                _write_json(timeline)
+            else:
+                print_timeline(timeline, f"Customer {crn}")
+            return
+        assert subject_id is not None
+        try:
+            report = models.audit_report(subject_id, as_of=when, version=version)
+        except AggregateNotFound as missing:
+            err.print(f"[red]{missing}[/] Check the id, the time, and the store (--db).")
+            raise typer.Exit(code=1) from None
+    if fmt is Format.json:
+        _write_json(report)
+        return
+    print_timeline(report.timeline, f"{report.state.subject_type} {subject_id}")
+    state = report.state
+    status = getattr(state.state, "status", "")
+    stage = getattr(state.state, "stage", status)
+    console.print(
+        f"As the record stood at version {state.version}"
+        + (f" ({when.isoformat()})" if when else "")
+        + f": status {status}, stage {stage}; pauses in force: "
+        + (", ".join(f"{p.pause_id} ({p.reason})" for p in state.pauses_in_force) or "none")
+        + "; flags in force: "
+        + (", ".join(state.flags_in_force) or "none")
+        + "."
+    )
+
+
+def print_timeline(timeline: Timeline, title: str) -> None:
+    table = Table(title=f"Audit timeline of {title}", show_lines=True, expand=True)
+    for column in ("#", "when", "who", "what", "why", "step / rules", "follow-ups caused"):
+        table.add_column(column)
+    for e in timeline.entries:
+        why = "; ".join(
+            [*e.reasons, *(f"evidence {r}" for r in e.evidence_refs)]
+            + ([f"authority {e.authority}"] if e.authority else [])
+        )
+        details = ", ".join(f"{k}={v}" for k, v in list(e.details.items())[:4])
+        follow_ups = "\n".join(
+            f"{f.kind} due {f.due_at.date().isoformat()}: {f.status.lower()}"
+            + (f" {f.ended_at.date().isoformat()}" if f.ended_at else "")
+            for f in e.follow_ups
+        )
+        table.add_row(
+            str(e.version),
+            e.occurred_at.isoformat(timespec="minutes"),
+            f"{e.staff_id} ({e.role}, {e.aps_level})",
+            f"{e.event_type}\n{details}",
+            why,
+            f"{e.procedure_ref or ''}\n{', '.join(e.rules_applied)}",
+            follow_ups,
+        )
+    console.print(table)
+    console.print(
+        f"Follow-ups in force: {len(timeline.follow_ups_in_force)}"
+        + "".join(
+            f"\n  {f.kind} due {f.due_at.isoformat(timespec='minutes')} ({f.status.lower()})"
+            for f in timeline.follow_ups_in_force
+        )
+    )
+
+
+class SchemaName(StrEnum):
+    workload = "workload"
+    audit = "audit"
+    customer_audit = "customer-audit"
+    compliance = "compliance"
+
+
+@app.command()
+def schema(which: Annotated[SchemaName, typer.Argument(help="Which output.")]) -> None:
+    """The JSON Schema of a command's ``--format json`` output (generated from the models)."""
+    models: dict[SchemaName, Any] = {
+        SchemaName.workload: Workload,
+        SchemaName.audit: AuditReport,
+        SchemaName.customer_audit: Timeline,
+    }
+    model = models.get(which)
+    if model is None:
+        err.print(f"[red]No {which.value} output in this version.[/]")
+        raise typer.Exit(code=2)
+    sys.stdout.write(orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2).decode())
+    sys.stdout.write("\n")
 
 
 def main() -> None:

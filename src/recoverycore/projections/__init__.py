@@ -38,10 +38,15 @@ from recoverycore.projections._runner import (
     rebuild,
     sources_of,
     view_projection,
+    views_database,
 )
+from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
 from recoverycore.projections.workload import FollowUpItem, SubjectItem, Workload, WorkloadView
 
-VIEWS: dict[str, type[ViewDefinition]] = {WorkloadView.name: WorkloadView}
+VIEWS: dict[str, type[ViewDefinition]] = {
+    WorkloadView.name: WorkloadView,
+    AuditView.name: AuditView,
+}
 """Every view recoverycore ships, by name (as ``recoverycore rebuild VIEW`` names them)."""
 
 __all__ = [
@@ -49,13 +54,17 @@ __all__ = [
     "FOLLOW_UP_APPLICATION",
     "RECOVERY_APPLICATION",
     "VIEWS",
+    "AuditEntry",
+    "AuditView",
     "CatchUpResult",
     "Fact",
     "FollowUpItem",
+    "FollowUpRecord",
     "Progress",
     "Source",
     "Statement",
     "SubjectItem",
+    "Timeline",
     "ViewDefinition",
     "ViewProjection",
     "ViewRecorder",
@@ -74,4 +83,5 @@ __all__ = [
     "sqlite_view_recorder",
     "utc_text",
     "view_projection",
+    "views_database",
 ]

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -48,6 +49,7 @@ __all__ = [
     "open_view",
     "rebuild",
     "view_projection",
+    "views_database",
 ]
 
 DEFAULT_BATCH_SIZE = 2_000
@@ -103,9 +105,12 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     if module.endswith("postgres"):
         recorder_class = postgres_view_recorder(definition)
     else:
+        key = f"{definition.name.upper()}_SQLITE_DBNAME"
         if not module.endswith("sqlite"):
             view_env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-            view_env.setdefault(f"{definition.name.upper()}_SQLITE_DBNAME", ":memory:")
+            view_env.setdefault(key, ":memory:")
+        elif key not in view_env:
+            view_env[key] = views_database(view_env.get("SQLITE_DBNAME", ":memory:"))
         recorder_class = sqlite_view_recorder(definition)
     factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
         Environment(definition.name, view_env)
@@ -113,6 +118,15 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     recorder = factory.tracking_recorder(recorder_class)
     assert isinstance(recorder, ViewRecorder)
     return recorder
+
+
+def views_database(store: str) -> str:
+    """Where the views of an SQLite store live: ``<stem>.views.db`` beside the store's file (the
+    store's own file is written by the application; a view writer must not hold its lock)."""
+    if store == ":memory:" or store.startswith("file:"):
+        return ":memory:"
+    path = Path(store)
+    return str(path.with_name(f"{path.stem}.views{path.suffix or '.db'}"))
 
 
 @dataclass(frozen=True)

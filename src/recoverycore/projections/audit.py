@@ -1,0 +1,472 @@
+"""The audit view: for auditors, the chronological history of a plan, a case or a customer.
+
+For every recorded action it keeps when it happened and was recorded, who did it (staff id,
+role, APS level, team), what it was, the authority, reasons and evidence references given, the
+procedure step, the rules it was checked against (a blocked SMS names the rule that blocked it),
+the correlation and causation ids, its details, and the follow-ups it caused and how they ended.
+
+Rows: ``audit_events`` (one per plan or case event, with its stored JSON, so the view can give
+back the events themselves and a plan's or case's state at any past time), ``audit_subjects``
+(which customer each plan or case is about) and ``audit_follow_ups`` (one per follow-up, with
+when it was scheduled, fell due and ended, and the event that ended it). "As of" a time means as
+the record stood then: events and follow-up changes *recorded* by that time, the way
+:meth:`recoverycore.RecoveryApp.case_as_of` reads a case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+import orjson
+from eventsourcing.utils import resolve_topic
+from pydantic import BaseModel, ConfigDict
+
+from recoverycore.events._envelope import DomainEvent
+from recoverycore.projections._framework import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    Fact,
+    Statement,
+    ViewDefinition,
+    ViewRecorder,
+    Write,
+    json_text,
+    utc_text,
+)
+from recoverycore.projections._subjects import (
+    CASE_TOPICS,
+    FOLLOW_UP_TOPICS,
+    PLAN_TOPICS,
+    event_id,
+    subject_type,
+)
+
+__all__ = [
+    "AuditEntry",
+    "AuditView",
+    "FollowUpRecord",
+    "Timeline",
+    "customer_timeline",
+    "events_until",
+    "timeline",
+]
+
+_ENVELOPE = frozenset(
+    {
+        "occurred_at",
+        "recorded_at",
+        "actor",
+        "authority",
+        "reasons",
+        "evidence_refs",
+        "procedure_ref",
+        "rules_applied",
+        "correlation_id",
+        "causation_id",
+        "class_version",
+    }
+)
+
+_RECORD_EVENT = Statement(
+    "INSERT INTO {p}audit_events (subject_id, version, subject_type, position, event_id,"
+    " event_type, topic, occurred_at, occurred_utc, recorded_at, recorded_utc, staff_id, role,"
+    " aps_level, team, authority, procedure_ref, reasons, evidence_refs, rules_applied,"
+    " correlation_id, causation_id, data)"
+    " VALUES (:subject_id, :version, :subject_type, :position, :event_id, :event_type, :topic,"
+    " :occurred_at, :occurred_utc, :recorded_at, :recorded_utc, :staff_id, :role, :aps_level,"
+    " :team, :authority, :procedure_ref, :reasons, :evidence_refs, :rules_applied,"
+    " :correlation_id, :causation_id, :data)"
+)
+_RECORD_SUBJECT = Statement(
+    "INSERT INTO {p}audit_subjects (subject_id, subject_type, crn)"
+    " VALUES (:subject_id, :subject_type, :crn)"
+    " ON CONFLICT (subject_id) DO UPDATE SET crn = excluded.crn"
+)
+_SCHEDULE = Statement(
+    "INSERT INTO {p}audit_follow_ups (follow_up_id, subject_id, caused_by, caused_by_type,"
+    " kind, description, procedure_ref, scope, due_at, due_local, scheduled_at, status,"
+    " fell_due_at, ended_at, ended_by, ended_by_type)"
+    " VALUES (:follow_up_id, :subject_id, :caused_by, :caused_by_type, :kind, :description,"
+    " :procedure_ref, :scope, :due_at, :due_local, :at, 'SCHEDULED', NULL, NULL, NULL, NULL)"
+    " ON CONFLICT (follow_up_id) DO NOTHING"
+)
+_FALL_DUE = Statement(
+    "UPDATE {p}audit_follow_ups SET status = 'DUE', fell_due_at = :at"
+    " WHERE follow_up_id = :follow_up_id AND status = 'SCHEDULED'"
+)
+_END = Statement(
+    "UPDATE {p}audit_follow_ups SET status = :status, ended_at = :at, ended_by = :ended_by,"
+    " ended_by_type = :ended_by_type WHERE follow_up_id = :follow_up_id"
+)
+
+
+class AuditView(ViewDefinition):
+    """The audit view's tables and what each event adds to them."""
+
+    name: ClassVar[str] = "audit"
+    tables: ClassVar[tuple[str, ...]] = ("audit_events", "audit_subjects", "audit_follow_ups")
+    ddl: ClassVar[tuple[str, ...]] = (
+        "CREATE TABLE IF NOT EXISTS {p}audit_events ("
+        " subject_id TEXT NOT NULL, version BIGINT NOT NULL, subject_type TEXT NOT NULL,"
+        " position BIGINT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,"
+        " topic TEXT NOT NULL, occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL, recorded_utc TEXT NOT NULL, staff_id TEXT, role TEXT,"
+        " aps_level TEXT, team TEXT, authority TEXT, procedure_ref TEXT, reasons TEXT NOT NULL,"
+        " evidence_refs TEXT NOT NULL, rules_applied TEXT NOT NULL, correlation_id TEXT,"
+        " causation_id TEXT, data TEXT NOT NULL, PRIMARY KEY (subject_id, version))",
+        "CREATE INDEX IF NOT EXISTS audit_events_event_id ON {p}audit_events (event_id)",
+        "CREATE TABLE IF NOT EXISTS {p}audit_subjects ("
+        " subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, crn TEXT)",
+        "CREATE INDEX IF NOT EXISTS audit_subjects_crn ON {p}audit_subjects (crn)",
+        "CREATE TABLE IF NOT EXISTS {p}audit_follow_ups ("
+        " follow_up_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, caused_by TEXT NOT NULL,"
+        " caused_by_type TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL,"
+        " procedure_ref TEXT, scope TEXT, due_at TEXT NOT NULL, due_local TEXT NOT NULL,"
+        " scheduled_at TEXT NOT NULL, status TEXT NOT NULL, fell_due_at TEXT, ended_at TEXT,"
+        " ended_by TEXT, ended_by_type TEXT)",
+        "CREATE INDEX IF NOT EXISTS audit_follow_ups_subject"
+        " ON {p}audit_follow_ups (subject_id, scheduled_at)",
+    )
+    topics: ClassVar[dict[str, tuple[str, ...]]] = {
+        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS,
+        FOLLOW_UP_APPLICATION: FOLLOW_UP_TOPICS,
+    }
+
+    @classmethod
+    def writes(cls, fact: Fact) -> Iterable[Write]:
+        if fact.application == FOLLOW_UP_APPLICATION:
+            return _follow_up_writes(fact)
+        data = fact.data
+        actor = fact.actor
+        kind = subject_type(fact)
+        row = {
+            "subject_id": fact.subject_id,
+            "version": fact.version,
+            "subject_type": kind,
+            "position": fact.position,
+            "event_id": event_id(fact),
+            "event_type": fact.event_type,
+            "topic": fact.topic,
+            "occurred_at": data["occurred_at"],
+            "occurred_utc": utc_text(data["occurred_at"]),
+            "recorded_at": data["recorded_at"],
+            "recorded_utc": utc_text(data["recorded_at"]),
+            "staff_id": actor.get("staff_id"),
+            "role": actor.get("role"),
+            "aps_level": actor.get("aps_level"),
+            "team": actor.get("team"),
+            "authority": data.get("authority"),
+            "procedure_ref": data.get("procedure_ref"),
+            "reasons": json_text(data.get("reasons") or []),
+            "evidence_refs": json_text(data.get("evidence_refs") or []),
+            "rules_applied": json_text(data.get("rules_applied") or []),
+            "correlation_id": data.get("correlation_id"),
+            "causation_id": data.get("causation_id"),
+            "data": json_text(data),
+        }
+        crn = data.get("crn")
+        if crn is None:
+            return ((_RECORD_EVENT, row),)
+        subject = {"subject_id": fact.subject_id, "subject_type": kind, "crn": crn}
+        return ((_RECORD_EVENT, row), (_RECORD_SUBJECT, subject))
+
+
+def _follow_up_writes(fact: Fact) -> Iterable[Write]:
+    data = fact.data
+    name = fact.event_type
+    at = utc_text(data["recorded_at"])
+    if name == "FollowUpScheduled":
+        params: dict[str, Any] = {
+            "follow_up_id": data["follow_up_id"],
+            "subject_id": data["subject_id"],
+            "caused_by": data["caused_by"],
+            "caused_by_type": data["caused_by_type"],
+            "kind": data["kind"],
+            "description": data["description"],
+            "procedure_ref": data.get("procedure_ref"),
+            "scope": data.get("scope", ""),
+            "due_at": utc_text(data["due_at"]),
+            "due_local": data["due_at"],
+            "at": at,
+        }
+        return ((_SCHEDULE, params),)
+    if name == "FollowUpDue":
+        return ((_FALL_DUE, {"follow_up_id": data["follow_up_id"], "at": at}),)
+    if name == "FollowUpCompleted":
+        ended = ("COMPLETED", data["completed_by"], data["completed_by_type"])
+    elif name == "FollowUpCancelled":
+        ended = ("CANCELLED", data["cancelled_by"], data["cancelled_by_type"])
+    else:
+        return ()
+    status, by, by_type = ended
+    params = {
+        "follow_up_id": data["follow_up_id"],
+        "status": status,
+        "at": at,
+        "ended_by": by,
+        "ended_by_type": by_type,
+    }
+    return ((_END, params),)
+
+
+# -- the questions -------------------------------------------------------------------------------
+
+_Frozen = ConfigDict(frozen=True, extra="forbid")
+
+FollowUpStatus = Literal["SCHEDULED", "DUE", "COMPLETED", "CANCELLED"]
+
+
+class FollowUpRecord(BaseModel):
+    """A follow-up an action caused, and how it stood (or ended) at the time asked about."""
+
+    model_config = _Frozen
+
+    follow_up_id: str
+    kind: str
+    description: str
+    procedure_ref: str | None
+    scope: str
+    caused_by: str
+    """The event id of the action that scheduled it."""
+    due_at: datetime
+    scheduled_at: datetime
+    status: FollowUpStatus
+    fell_due_at: datetime | None
+    ended_at: datetime | None
+    ended_by: str | None
+    """The event id of the action that completed or cancelled it."""
+    ended_by_type: str | None
+
+
+class AuditEntry(BaseModel):
+    """One recorded action: when, who, what, why, under which step and rules, and what it led to."""
+
+    model_config = _Frozen
+
+    subject_id: str
+    subject_type: str
+    version: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    staff_id: str | None
+    role: str | None
+    aps_level: str | None
+    team: str | None
+    authority: str | None
+    reasons: tuple[str, ...]
+    evidence_refs: tuple[str, ...]
+    procedure_ref: str | None
+    rules_applied: tuple[str, ...]
+    """The rules the action was checked against; a recorded refusal (a blocked SMS) names the
+    rule that refused it in ``details['rule_id']``."""
+    correlation_id: str | None
+    causation_id: str | None
+    details: dict[str, Any]
+    """The event's own fields (everything but the common envelope above)."""
+    follow_ups: tuple[FollowUpRecord, ...]
+    """The follow-ups this action scheduled, as they stood at the time asked about."""
+
+
+class Timeline(BaseModel):
+    """A plan's, case's or customer's history as the record stood at ``as_of`` (or now)."""
+
+    model_config = _Frozen
+
+    subject_ids: tuple[str, ...]
+    crn: str | None
+    as_of: datetime | None
+    up_to_version: int | None
+    entries: tuple[AuditEntry, ...]
+    follow_ups_in_force: tuple[FollowUpRecord, ...]
+    """Follow-ups scheduled and not yet completed or cancelled at ``as_of`` (or now)."""
+
+
+def _time(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value))
+
+
+def _follow_up(row: Mapping[str, Any], as_of: str | None) -> FollowUpRecord:
+    status: FollowUpStatus = row["status"]
+    fell_due_at, ended_at = row["fell_due_at"], row["ended_at"]
+    ended_by, ended_by_type = row["ended_by"], row["ended_by_type"]
+    if as_of is not None:
+        if ended_at is not None and ended_at > as_of:
+            ended_at = ended_by = ended_by_type = None
+            status = "DUE" if fell_due_at is not None else "SCHEDULED"
+        if fell_due_at is not None and fell_due_at > as_of:
+            fell_due_at = None
+            status = "SCHEDULED" if status == "DUE" else status
+    return FollowUpRecord(
+        follow_up_id=row["follow_up_id"],
+        kind=row["kind"],
+        description=row["description"],
+        procedure_ref=row["procedure_ref"],
+        scope=row["scope"] or "",
+        caused_by=row["caused_by"],
+        due_at=datetime.fromisoformat(row["due_local"]),
+        scheduled_at=datetime.fromisoformat(row["scheduled_at"]),
+        status=status,
+        fell_due_at=_time(fell_due_at),
+        ended_at=_time(ended_at),
+        ended_by=ended_by,
+        ended_by_type=ended_by_type,
+    )
+
+
+def _entry(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> AuditEntry:
+    data: dict[str, Any] = orjson.loads(row["data"])
+    return AuditEntry(
+        subject_id=row["subject_id"],
+        subject_type=row["subject_type"],
+        version=row["version"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        occurred_at=datetime.fromisoformat(row["occurred_at"]),
+        recorded_at=datetime.fromisoformat(row["recorded_at"]),
+        staff_id=row["staff_id"],
+        role=row["role"],
+        aps_level=row["aps_level"],
+        team=row["team"],
+        authority=row["authority"],
+        reasons=tuple(orjson.loads(row["reasons"])),
+        evidence_refs=tuple(orjson.loads(row["evidence_refs"])),
+        procedure_ref=row["procedure_ref"],
+        rules_applied=tuple(orjson.loads(row["rules_applied"])),
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        details={k: v for k, v in data.items() if k not in _ENVELOPE},
+        follow_ups=tuple(follow_ups),
+    )
+
+
+def _as_of_text(as_of: datetime | None) -> str | None:
+    if as_of is None:
+        return None
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must carry its offset (e.g. 2026-03-01T09:00+11:00)")
+    return utc_text(as_of)
+
+
+def _timeline(
+    view: ViewRecorder,
+    subject_ids: Sequence[str],
+    crn: str | None,
+    as_of: datetime | None,
+    version: int | None,
+) -> Timeline:
+    cutoff = _as_of_text(as_of)
+    params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(subject_ids)}
+    within = ", ".join(f":s{i}" for i in range(len(subject_ids))) or "NULL"
+    event_filter = ""
+    if cutoff is not None:
+        params["as_of"] = cutoff
+        event_filter += " AND recorded_utc <= :as_of"
+    if version is not None:
+        params["version"] = version
+        event_filter += " AND version <= :version"
+    rows = view.select(
+        f"SELECT * FROM {{p}}audit_events WHERE subject_id IN ({within}){event_filter}"
+        " ORDER BY occurred_utc, recorded_utc, subject_id, version",
+        params,
+    )
+    follow_up_filter = " AND scheduled_at <= :as_of" if cutoff is not None else ""
+    follow_up_rows = view.select(
+        f"SELECT * FROM {{p}}audit_follow_ups WHERE subject_id IN ({within}){follow_up_filter}"
+        " ORDER BY scheduled_at, due_at, follow_up_id",
+        params,
+    )
+    event_ids = {row["event_id"] for row in rows}
+    by_cause: dict[str, list[FollowUpRecord]] = {}
+    in_force: list[FollowUpRecord] = []
+    for row in follow_up_rows:
+        if row["caused_by"] not in event_ids:
+            continue  # caused by an event after the version asked about
+        record = _follow_up(row, cutoff)
+        by_cause.setdefault(record.caused_by, []).append(record)
+        if record.status in ("SCHEDULED", "DUE"):
+            in_force.append(record)
+    entries = tuple(_entry(row, by_cause.get(row["event_id"], ())) for row in rows)
+    return Timeline(
+        subject_ids=tuple(subject_ids),
+        crn=crn,
+        as_of=as_of,
+        up_to_version=version,
+        entries=entries,
+        follow_ups_in_force=tuple(in_force),
+    )
+
+
+def timeline(
+    view: ViewRecorder,
+    subject_id: str | UUID,
+    *,
+    as_of: datetime | None = None,
+    version: int | None = None,
+) -> Timeline:
+    """Every action recorded on one plan or case, oldest first, with the follow-ups each caused.
+
+    ``as_of``: only what had been recorded by then, and follow-ups as they stood then.
+    ``version``: only the first ``version`` events. An unknown id gives an empty timeline.
+    """
+    sid = str(subject_id)
+    subjects = view.select(
+        "SELECT crn FROM {p}audit_subjects WHERE subject_id = :subject_id", {"subject_id": sid}
+    )
+    crn = subjects[0]["crn"] if subjects else None
+    return _timeline(view, [sid], crn, as_of, version)
+
+
+def customer_timeline(view: ViewRecorder, crn: str, *, as_of: datetime | None = None) -> Timeline:
+    """Every action on every plan and case of one customer (CRN), in the order they happened."""
+    rows = view.select(
+        "SELECT subject_id FROM {p}audit_subjects WHERE crn = :crn ORDER BY subject_id",
+        {"crn": crn},
+    )
+    return _timeline(view, [row["subject_id"] for row in rows], crn, as_of, None)
+
+
+@lru_cache(maxsize=512)
+def _event_class(topic: str) -> type[DomainEvent]:
+    cls = resolve_topic(topic)
+    if not (isinstance(cls, type) and issubclass(cls, DomainEvent)):
+        raise TypeError(f"{topic} is not a recoverycore event")
+    return cls
+
+
+def events_until(
+    view: ViewRecorder,
+    subject_id: str | UUID,
+    *,
+    as_of: datetime | None = None,
+    version: int | None = None,
+) -> list[DomainEvent]:
+    """The plan's or case's events as the view holds them (recorded by ``as_of``, up to
+    ``version``), as the typed events: fold them to see the record as it stood then."""
+    params: dict[str, Any] = {"subject_id": str(subject_id)}
+    where = ""
+    cutoff = _as_of_text(as_of)
+    if cutoff is not None:
+        params["as_of"] = cutoff
+        where += " AND recorded_utc <= :as_of"
+    if version is not None:
+        params["version"] = version
+        where += " AND version <= :version"
+    rows = view.select(
+        "SELECT subject_id, version, topic, data FROM {p}audit_events"
+        f" WHERE subject_id = :subject_id{where} ORDER BY version",
+        params,
+    )
+    events: list[DomainEvent] = []
+    for row in rows:
+        data = orjson.loads(row["data"])
+        data["originator_id"] = row["subject_id"]
+        data["originator_version"] = row["version"]
+        data.pop("class_version", None)
+        events.append(_event_class(row["topic"]).model_validate(data))
+    return events
