@@ -3,6 +3,9 @@
 * Managed Service Plans (procedure 104-07050030) as the ``ManagedServicePlan`` aggregate:
   commands in :mod:`recoverycore.aggregates.msp`, events in :mod:`recoverycore.events.msp`.
 * :class:`RecoveryApp` records them (SQLite, PostgreSQL or in memory) and reads them back.
+* :class:`ReadModels` keeps the workload, audit and compliance views
+  (:mod:`recoverycore.projections`) and answers their questions, including a plan's or case's
+  state as of any past time or version.
 * :data:`recoverycore.rules.CATALOGUE` lists every rule, its text and source step.
 * :mod:`recoverycore.testing` has builders, given/when/then and Hypothesis strategies.
 """
@@ -46,6 +49,7 @@ from recoverycore.errors import (
     RuleViolation,
 )
 from recoverycore.events._envelope import Actor, DomainEvent, Role
+from recoverycore.read_models import AuditReport, ReadModels, StateAsOf
 from recoverycore.rules import CATALOGUE, Rule
 
 __version__ = "0.1.0"
@@ -57,6 +61,7 @@ __all__ = [
     "AggregateNotFound",
     "ApproveMsp",
     "AttachFinalLetter",
+    "AuditReport",
     "ClearVulnerabilityFlag",
     "Clock",
     "Command",
@@ -71,6 +76,7 @@ __all__ = [
     "MspCommand",
     "MspConfig",
     "MspState",
+    "ReadModels",
     "RecordCustomerInformed",
     "RecordDecisionNotToContactDirectly",
     "RecordLetterDeliveryOutcome",
@@ -90,6 +96,7 @@ __all__ = [
     "SendMspSms",
     "SendRestrictionReminder",
     "SimulatedClock",
+    "StateAsOf",
     "SystemClock",
     "WithdrawMsp",
     "__version__",
