@@ -33,9 +33,14 @@ class RuleViolation(RecoveryCoreError):
 class AggregateNotFound(RecoveryCoreError, LookupError):
     """No plan or case with this id has been recorded."""
 
-    def __init__(self, aggregate_id: UUID, kind: str = "plan") -> None:
+    def __init__(self, aggregate_id: UUID, kind: str = "plan", *, when: str = "") -> None:
         self.aggregate_id = aggregate_id
-        super().__init__(f"No {kind} {aggregate_id} has been recorded.")
+        by = f" by {when}" if when else ""
+        super().__init__(
+            f"No {kind} {aggregate_id} had been recorded{by}."
+            if by
+            else f"No {kind} {aggregate_id} has been recorded."
+        )
 
 
 class ConcurrentUpdateError(RecoveryCoreError):

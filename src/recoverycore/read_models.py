@@ -198,7 +198,8 @@ class ReadModels:
             self.view("audit"), subject_id, as_of=as_of, version=version
         )
         if not events:
-            raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case (at that time)")
+            when = as_of.isoformat() if as_of else f"version {version}" if version else ""
+            raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case", when=when)
         follow_ups = self.audit(subject_id, as_of=as_of, version=version).follow_ups_in_force
         if isinstance(events[0], CaseEvent):
             case = cmr.fold(e for e in events if isinstance(e, CaseEvent))
