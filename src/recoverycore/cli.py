@@ -660,3 +660,7 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="Which output.")]) -
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

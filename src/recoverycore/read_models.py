@@ -16,6 +16,7 @@ projections themselves never import.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -280,20 +281,19 @@ def follow_views(
             while not stop.wait(poll_seconds):
                 views.catch_up()
             return
-        runners = [
-            ProjectionRunner(
-                application_class=application_class,
-                projection_class=view_projection(VIEWS[name]),
-                view_class=postgres_view_recorder(VIEWS[name]),
-                env=dict(env),
-            )
-            for name in views.names
-            for application_class in (RecoveryApp, FollowUpPolicy)
-        ]
-        try:
+        with contextlib.ExitStack() as stack:
+            runners = [
+                stack.enter_context(
+                    ProjectionRunner(
+                        application_class=application_class,
+                        projection_class=view_projection(VIEWS[name]),
+                        view_class=postgres_view_recorder(VIEWS[name]),
+                        env=dict(env),
+                    )
+                )
+                for name in views.names
+                for application_class in (RecoveryApp, FollowUpPolicy)
+            ]
             while not stop.wait(poll_seconds):
                 for runner in runners:
                     runner.run_forever(timeout=0)  # re-raises a runner's error
-        finally:
-            for runner in runners:
-                runner.__exit__(None, None, None)
