@@ -12,6 +12,7 @@ applied exactly once even when a runner is stopped or killed part-way.
 from __future__ import annotations
 
 import re
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ class Fact:
     version: int
     topic: str
     data: Mapping[str, Any]
+    json: str = ""
+    """The stored JSON text itself (after upcasting, the JSON of ``data``)."""
 
     @property
     def event_type(self) -> str:
@@ -115,6 +118,7 @@ def fact_decoder(
             stored = data.pop("class_version", 1)
             for step in _upcasters(notification.topic)[1][stored - 1 :]:
                 step(data)
+            state = orjson.dumps(data)
         return Fact(
             application=application,
             position=notification.id,
@@ -122,18 +126,21 @@ def fact_decoder(
             version=notification.originator_version,
             topic=notification.topic,
             data=data,
+            json=state.decode(),
         )
 
     return decode
 
 
 def utc_text(value: str | datetime) -> str:
-    """A time as sortable UTC text (``2026-03-01T02:00:00.000000Z``): the form every view stores,
-    so ordering and ``<=`` comparisons in SQL are time comparisons on both databases."""
+    """A time as sortable UTC text (``2026-03-01T22:00:00+00:00``, with microseconds when it has
+    any): the form every view stores. The same instant always gives the same text, and text
+    order is time order (``+`` and ``.`` sort below every digit), so ``<=`` and ``ORDER BY`` in
+    SQL compare times on both databases."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         raise ValueError(f"A recorded time must carry its offset: {value!r}")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).isoformat()
 
 
 def json_text(value: Any) -> str:
@@ -247,6 +254,7 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         if not self.datastore.single_row_tracking:
             raise ValueError("recoverycore views use eventsourcing's single-row tracking")
         table = self.tracking_table
+        self._relaxed: weakref.WeakSet[Any] = weakref.WeakSet()
         self.insert_tracking_statement = (
             f"INSERT INTO {table} "
             "VALUES (:application_name, :notification_id) "
@@ -274,9 +282,19 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         return statements
 
     def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            self._apply(c, writes)
-            self._insert_tracking(c, tracking)
+        with self.datastore.get_connection(commit=True) as connection:
+            if connection not in self._relaxed:
+                # A view's rows and position commit together and the view can be rebuilt, so
+                # it needs WAL's consistency but not an fsync per batch: a crash loses whole
+                # batches, position included, which are then applied again. Checkpointing the
+                # WAL every 64 MiB rather than every 4 MiB halves the time of a large catch-up.
+                raw = connection._sqlite_conn
+                raw.execute("PRAGMA synchronous = NORMAL")
+                raw.execute("PRAGMA wal_autocheckpoint = 16384")
+                self._relaxed.add(connection)
+            with connection.transaction(commit=True) as c:
+                self._apply(c, writes)
+                self._insert_tracking(c, tracking)
 
     @staticmethod
     def _apply(c: SQLiteCursor, writes: Iterable[Write]) -> None:

@@ -212,23 +212,24 @@ def rebuild(
     return catch_up(view, sources, batch_size=batch_size, progress=progress)
 
 
-def _stored_json(domain_event: DomainEventProtocol[Any]) -> dict[str, Any]:
+def _stored_json(domain_event: DomainEventProtocol[Any]) -> bytes:
     # The same JSON the mapper stores, so a view fed live equals one rebuilt from the log.
     if not isinstance(domain_event, BaseModel):
         raise TypeError(f"recoverycore views read pydantic events, not {type(domain_event)}")
     state = domain_event.model_dump(exclude={"originator_id", "originator_version"})
-    data: dict[str, Any] = orjson.loads(OrjsonTranscoder().encode_native(state))
-    return data
+    return OrjsonTranscoder().encode_native(state)
 
 
 def fact_of(domain_event: DomainEventProtocol[Any], tracking: Tracking) -> Fact:
+    stored = _stored_json(domain_event)
     return Fact(
         application=tracking.application_name,
         position=tracking.notification_id,
         subject_id=str(domain_event.originator_id),
         version=domain_event.originator_version,
         topic=get_topic(type(domain_event)),
-        data=_stored_json(domain_event),
+        data=orjson.loads(stored),
+        json=stored.decode(),
     )
 
 

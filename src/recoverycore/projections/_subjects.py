@@ -9,9 +9,8 @@ checks them against folding generated histories with the aggregates themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from hashlib import sha1
 from typing import Any, Final
-from uuid import UUID, uuid5
 
 from eventsourcing.utils import get_topic
 
@@ -56,14 +55,17 @@ def subject_type(fact: Fact) -> str:
     return PLAN if fact.topic in _PLAN_TOPIC_SET else CASE
 
 
-@lru_cache(maxsize=65_536)
-def _event_id(subject_id: str, version: int) -> str:
-    return str(uuid5(_EVENT_ID_NAMESPACE, f"{UUID(subject_id)}:{version}"))
+_NAMESPACE = _EVENT_ID_NAMESPACE.bytes
 
 
 def event_id(fact: Fact) -> str:
-    """The event's stable id, as :attr:`recoverycore.events.DomainEvent.event_id` gives it."""
-    return _event_id(fact.subject_id, fact.version)
+    """The event's stable id, as :attr:`recoverycore.events.DomainEvent.event_id` gives it
+    (``uuid5``, computed here without building ``UUID`` objects: views do this for every event)."""
+    digest = bytearray(sha1(_NAMESPACE + f"{fact.subject_id}:{fact.version}".encode()).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
 # Plans: MspStatus transitions (aggregates/msp.py evolve). The stage of a plan is its status.

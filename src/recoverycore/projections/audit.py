@@ -73,13 +73,10 @@ _ENVELOPE = frozenset(
 
 _RECORD_EVENT = Statement(
     "INSERT INTO {p}audit_events (subject_id, version, subject_type, position, event_id,"
-    " event_type, topic, occurred_at, occurred_utc, recorded_at, recorded_utc, staff_id, role,"
-    " aps_level, team, authority, procedure_ref, reasons, evidence_refs, rules_applied,"
-    " correlation_id, causation_id, data)"
+    " event_type, topic, occurred_utc, recorded_utc, staff_id, role, aps_level, team,"
+    " procedure_ref, data)"
     " VALUES (:subject_id, :version, :subject_type, :position, :event_id, :event_type, :topic,"
-    " :occurred_at, :occurred_utc, :recorded_at, :recorded_utc, :staff_id, :role, :aps_level,"
-    " :team, :authority, :procedure_ref, :reasons, :evidence_refs, :rules_applied,"
-    " :correlation_id, :causation_id, :data)"
+    " :occurred_utc, :recorded_utc, :staff_id, :role, :aps_level, :team, :procedure_ref, :data)"
 )
 _RECORD_SUBJECT = Statement(
     "INSERT INTO {p}audit_subjects (subject_id, subject_type, crn)"
@@ -113,12 +110,9 @@ class AuditView(ViewDefinition):
         "CREATE TABLE IF NOT EXISTS {p}audit_events ("
         " subject_id TEXT NOT NULL, version BIGINT NOT NULL, subject_type TEXT NOT NULL,"
         " position BIGINT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,"
-        " topic TEXT NOT NULL, occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL,"
-        " recorded_at TEXT NOT NULL, recorded_utc TEXT NOT NULL, staff_id TEXT, role TEXT,"
-        " aps_level TEXT, team TEXT, authority TEXT, procedure_ref TEXT, reasons TEXT NOT NULL,"
-        " evidence_refs TEXT NOT NULL, rules_applied TEXT NOT NULL, correlation_id TEXT,"
-        " causation_id TEXT, data TEXT NOT NULL, PRIMARY KEY (subject_id, version))",
-        "CREATE INDEX IF NOT EXISTS audit_events_event_id ON {p}audit_events (event_id)",
+        " topic TEXT NOT NULL, occurred_utc TEXT NOT NULL, recorded_utc TEXT NOT NULL,"
+        " staff_id TEXT, role TEXT, aps_level TEXT, team TEXT, procedure_ref TEXT,"
+        " data TEXT NOT NULL, PRIMARY KEY (subject_id, version))",
         "CREATE TABLE IF NOT EXISTS {p}audit_subjects ("
         " subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, crn TEXT)",
         "CREATE INDEX IF NOT EXISTS audit_subjects_crn ON {p}audit_subjects (crn)",
@@ -151,22 +145,14 @@ class AuditView(ViewDefinition):
             "event_id": event_id(fact),
             "event_type": fact.event_type,
             "topic": fact.topic,
-            "occurred_at": data["occurred_at"],
             "occurred_utc": utc_text(data["occurred_at"]),
-            "recorded_at": data["recorded_at"],
             "recorded_utc": utc_text(data["recorded_at"]),
             "staff_id": actor.get("staff_id"),
             "role": actor.get("role"),
             "aps_level": actor.get("aps_level"),
             "team": actor.get("team"),
-            "authority": data.get("authority"),
             "procedure_ref": data.get("procedure_ref"),
-            "reasons": json_text(data.get("reasons") or []),
-            "evidence_refs": json_text(data.get("evidence_refs") or []),
-            "rules_applied": json_text(data.get("rules_applied") or []),
-            "correlation_id": data.get("correlation_id"),
-            "causation_id": data.get("causation_id"),
-            "data": json_text(data),
+            "data": fact.json or json_text(data),
         }
         crn = data.get("crn")
         if crn is None:
@@ -321,25 +307,26 @@ def _follow_up(row: Mapping[str, Any], as_of: str | None) -> FollowUpRecord:
 
 def _entry(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> AuditEntry:
     data: dict[str, Any] = orjson.loads(row["data"])
+    actor: dict[str, Any] = data.get("actor") or {}
     return AuditEntry(
         subject_id=row["subject_id"],
         subject_type=row["subject_type"],
         version=row["version"],
         event_id=row["event_id"],
         event_type=row["event_type"],
-        occurred_at=datetime.fromisoformat(row["occurred_at"]),
-        recorded_at=datetime.fromisoformat(row["recorded_at"]),
-        staff_id=row["staff_id"],
-        role=row["role"],
-        aps_level=row["aps_level"],
-        team=row["team"],
-        authority=row["authority"],
-        reasons=tuple(orjson.loads(row["reasons"])),
-        evidence_refs=tuple(orjson.loads(row["evidence_refs"])),
-        procedure_ref=row["procedure_ref"],
-        rules_applied=tuple(orjson.loads(row["rules_applied"])),
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        recorded_at=datetime.fromisoformat(data["recorded_at"]),
+        staff_id=actor.get("staff_id"),
+        role=actor.get("role"),
+        aps_level=actor.get("aps_level"),
+        team=actor.get("team"),
+        authority=data.get("authority"),
+        reasons=tuple(data.get("reasons") or ()),
+        evidence_refs=tuple(data.get("evidence_refs") or ()),
+        procedure_ref=data.get("procedure_ref"),
+        rules_applied=tuple(data.get("rules_applied") or ()),
+        correlation_id=data.get("correlation_id"),
+        causation_id=data.get("causation_id"),
         details={k: v for k, v in data.items() if k not in _ENVELOPE},
         follow_ups=tuple(follow_ups),
     )
