@@ -37,7 +37,7 @@ from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
 from recoverycore.persistence import resolve_store_env
 from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, follow, run_policies
-from recoverycore.projections import VIEWS, Progress, Timeline
+from recoverycore.projections import VIEWS, Compliance, Progress, Timeline
 from recoverycore.projections.workload import Workload
 from recoverycore.read_models import AuditReport, ReadModels, follow_views
 from recoverycore.rules import CATALOGUE
@@ -635,6 +635,114 @@ def print_timeline(timeline: Timeline, title: str) -> None:
     )
 
 
+@app.command("compliance")
+def compliance_command(
+    crn: Annotated[str | None, typer.Option(help="Only this customer (CRN).")] = None,
+    subject_id: Annotated[
+        UUID | None, typer.Option("--id", help="Only this plan or case.", show_default=False)
+    ] = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Contacts against the caps, letters past their response period without a review, pauses
+    and flags in force, garnishees with their approvals and checks, and any recorded history that
+    breaks a rule. Exits 1 when a breach is found."""
+    when = _aware(as_of, "--as-of") or datetime.now().astimezone()
+    with _up_to_date(db, ["compliance"]) as models:
+        answer = models.compliance(as_of=when, crn=crn, subject_id=subject_id)
+    if fmt is Format.json:
+        _write_json(answer)
+    else:
+        print_compliance(answer)
+    if answer.breaches:
+        raise typer.Exit(code=1)
+
+
+def print_compliance(answer: Compliance) -> None:
+    scope = (
+        f"customer {answer.crn}"
+        if answer.crn
+        else f"record {answer.subject_id}"
+        if answer.subject_id
+        else "every customer"
+    )
+    console.print(f"Compliance of {scope} at {answer.as_of.isoformat()}.")
+    contacts = Table(
+        title=f"Actual contacts (caps: {answer.weekly_cap} a week, {answer.monthly_cap} a month)",
+        expand=True,
+    )
+    for column in ("CRN", "contacts", "busiest week", "busiest month", "over a cap"):
+        contacts.add_column(column)
+    for c in answer.contacts:
+        week = max(c.weeks, key=lambda p: p.contacts, default=None)
+        month = max(c.months, key=lambda p: p.contacts, default=None)
+        contacts.add_row(
+            c.crn or "",
+            str(c.contacts),
+            f"{week.label}: {week.contacts}" if week else "",
+            f"{month.label}: {month.contacts}" if month else "",
+            "[red]yes[/]" if c.over_weekly_cap or c.over_monthly_cap else "no",
+        )
+    console.print(contacts)
+    letters = Table(title="Letters past their response period without a review", expand=True)
+    for column in ("issued", "letter", "respond by", "follow-ups", "record"):
+        letters.add_column(column)
+    for letter in answer.unreviewed_letters:
+        letters.add_row(
+            letter.issued_at.date().isoformat(),
+            f"{letter.code or ''} {letter.letter_id}".strip(),
+            letter.respond_by.isoformat() if letter.respond_by else "",
+            ", ".join(f"{f.kind} {f.status.lower()}" for f in letter.follow_ups) or "none",
+            letter.subject_id,
+        )
+    console.print(letters)
+    console.print(
+        f"Pauses in force: {len(answer.pauses)}"
+        + "".join(
+            f"\n  {p.pause_id} ({p.reason}) on {', '.join(p.debt_ids) or 'all debts'}"
+            f" since {p.paused_at.date().isoformat()}"
+            for p in answer.pauses
+        )
+    )
+    console.print(
+        f"Flags in force: {len(answer.flags)}"
+        + "".join(
+            f"\n  {f.kind} on {f.subject_id} since {f.recorded_at.date().isoformat()}"
+            for f in answer.flags
+        )
+    )
+    garnishees = Table(title="Garnishees", expand=True)
+    for column in ("garnishee", "assessed", "decision", "Debt Redress Check", "placed"):
+        garnishees.add_column(column)
+    for g in answer.garnishees:
+        garnishees.add_row(
+            f"{g.garnishee_id} ({g.kind or '?'})",
+            "" if g.assessed_at is None else f"{g.assessed_at.date()} appropriate={g.appropriate}",
+            "" if g.decision is None else f"{g.decision} by {g.decided_by} {g.decided_at:%Y-%m-%d}",
+            ""
+            if g.redress_check_id is None
+            else f"{g.redress_result}, approved by {g.redress_approved_by or '-'}",
+            "" if g.placed_at is None else f"{g.placed_at.date()} by {g.placed_by}",
+        )
+    console.print(garnishees)
+    if not answer.breaches:
+        console.print("No recorded history breaks a rule.")
+        return
+    breaches = Table(title="[red]Histories that break a rule[/]", expand=True)
+    for column in ("rule", "record", "event", "when", "what"):
+        breaches.add_column(column)
+    for b in answer.breaches:
+        breaches.add_row(
+            b.rule_id,
+            b.subject_id,
+            f"v{b.version} {b.event_type}",
+            b.occurred_at.isoformat(timespec="minutes"),
+            b.detail,
+        )
+    console.print(breaches)
+
+
 class SchemaName(StrEnum):
     workload = "workload"
     audit = "audit"
@@ -649,6 +757,7 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="Which output.")]) -
         SchemaName.workload: Workload,
         SchemaName.audit: AuditReport,
         SchemaName.customer_audit: Timeline,
+        SchemaName.compliance: Compliance,
     }
     model = models.get(which)
     if model is None:

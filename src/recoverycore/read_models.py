@@ -29,7 +29,7 @@ from eventsourcing.projection import ProjectionRunner
 from pydantic import BaseModel, ConfigDict
 
 from recoverycore.aggregates import cmr, msp
-from recoverycore.application import RecoveryApp
+from recoverycore.application import RecoveryApp, holidays_for
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.policy_app import FollowUpPolicy
@@ -50,6 +50,7 @@ from recoverycore.projections import (
 )
 from recoverycore.projections import audit as audit_view
 from recoverycore.projections.audit import FollowUpRecord, Timeline
+from recoverycore.projections.compliance import Compliance, ContactHours, compliance
 from recoverycore.projections.workload import Workload, workload
 
 __all__ = ["AuditReport", "ReadModels", "StateAsOf", "follow_views"]
@@ -98,10 +99,13 @@ class ReadModels:
         *,
         apps: Sequence[Application[Any]] | None = None,
         names: Iterable[str] | None = None,
+        case_config: cmr.CaseConfig | None = None,
     ) -> None:
         if (env is None) == (apps is None):
             raise ValueError("Give either the store's env or the running applications.")
         self.env = dict(env or {})
+        self.case_config = case_config or cmr.CaseConfig()
+        self._holidays = holidays_for(self.env)
         self._sources: dict[str, Source] = (
             sources_of(apps) if apps is not None else open_sources(self.env)
         )
@@ -188,6 +192,34 @@ class ReadModels:
     def customer_audit(self, crn: str, *, as_of: datetime | None = None) -> Timeline:
         """Every action on every plan and case of one customer, in the order they happened."""
         return audit_view.customer_timeline(self.view("audit"), crn, as_of=as_of)
+
+    def compliance(
+        self,
+        *,
+        as_of: datetime,
+        crn: str | None = None,
+        subject_id: UUID | str | None = None,
+        history_years: int = 7,
+    ) -> Compliance:
+        """Contacts against the caps, letters past their response period without a review,
+        pauses and flags in force, garnishees and rule breaches at ``as_of``, for one customer,
+        one plan or case, or everyone, checked with this store's case rules
+        (``case_config``) and public holidays (``RECOVERYCORE_HOLIDAY_STATES``) over the last
+        ``history_years`` years."""
+        config = self.case_config
+        return compliance(
+            self.view("compliance"),
+            as_of=as_of,
+            crn=crn,
+            subject_id=None if subject_id is None else str(subject_id),
+            weekly_cap=config.max_actual_contacts_per_week,
+            monthly_cap=config.max_actual_contacts_per_month,
+            daily_attempts=config.max_attempts_per_day,
+            contact_hours=ContactHours(
+                weekday=config.weekday_contact_hours, weekend=config.weekend_contact_hours
+            ),
+            public_holidays=self._holidays(range(as_of.year - history_years, as_of.year + 1)),
+        )
 
     def state_as_of(
         self, subject_id: UUID | str, *, as_of: datetime | None = None, version: int | None = None

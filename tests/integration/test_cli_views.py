@@ -21,7 +21,7 @@ from pgserver import PgServer
 from recoverycore import AuditReport, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
 from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
-from recoverycore.projections import Timeline, Workload, WorkloadView, open_view
+from recoverycore.projections import Compliance, Timeline, Workload, WorkloadView, open_view
 
 runner = CliRunner()
 
@@ -114,8 +114,8 @@ def test_a_rebuilt_view_answers_exactly_as_the_view_kept_up_to_date(demo_db: Pat
     before = (_json(args), _json(workload_args))
     result = runner.invoke(cli, ["rebuild", "--db", str(demo_db)])
     assert result.exit_code == 0, result.output
-    assert "workload: rebuilt from" in result.output
-    assert "audit: rebuilt from" in result.output
+    for name in ("workload", "audit", "compliance"):
+        assert f"{name}: rebuilt from" in result.output
     assert (_json(args), _json(workload_args)) == before
 
 
@@ -127,8 +127,33 @@ def test_project_applies_only_what_was_recorded_since_last_time(demo_db: Path) -
     assert "workload: 0 event(s) applied" in again.output
 
 
+def test_compliance_of_the_demo_customer_finds_contacts_a_garnishee_and_no_breach(
+    demo_db: Path,
+) -> None:
+    with RecoveryApp.sqlite(demo_db) as app:
+        crn = app.case(DEMO_CASE_ID).crn
+    out = _json(["compliance", "--crn", crn, "--db", str(demo_db), "-f", "json"])
+    answer = Compliance.model_validate_json(out)
+    assert answer.crn == crn
+    (contacts,) = answer.contacts
+    assert contacts.contacts > 0
+    assert not contacts.over_weekly_cap
+    assert not contacts.over_monthly_cap
+    assert [g.garnishee_id for g in answer.garnishees] == ["G-1"]
+    assert answer.garnishees[0].placed_at is not None
+    assert answer.breaches == ()
+    text = runner.invoke(cli, ["compliance", "--crn", crn, "--db", str(demo_db)])
+    assert text.exit_code == 0
+    assert "No recorded history breaks a rule." in text.output
+
+
 def test_schema_prints_the_json_schema_of_each_output() -> None:
-    for which, title in (("workload", "Workload"), ("audit", "AuditReport")):
+    for which, title in (
+        ("workload", "Workload"),
+        ("audit", "AuditReport"),
+        ("customer-audit", "Timeline"),
+        ("compliance", "Compliance"),
+    ):
         schema = orjson.loads(_json(["schema", which]))
         assert schema["title"] == title
         assert "properties" in schema

@@ -41,11 +41,18 @@ from recoverycore.projections._runner import (
     views_database,
 )
 from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
+from recoverycore.projections.compliance import (
+    Compliance,
+    ComplianceBreach,
+    ComplianceView,
+    ContactHours,
+)
 from recoverycore.projections.workload import FollowUpItem, SubjectItem, Workload, WorkloadView
 
 VIEWS: dict[str, type[ViewDefinition]] = {
     WorkloadView.name: WorkloadView,
     AuditView.name: AuditView,
+    ComplianceView.name: ComplianceView,
 }
 """Every view recoverycore ships, by name (as ``recoverycore rebuild VIEW`` names them)."""
 
@@ -57,6 +64,10 @@ __all__ = [
     "AuditEntry",
     "AuditView",
     "CatchUpResult",
+    "Compliance",
+    "ComplianceBreach",
+    "ComplianceView",
+    "ContactHours",
     "Fact",
     "FollowUpItem",
     "FollowUpRecord",
