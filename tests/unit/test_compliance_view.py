@@ -27,6 +27,7 @@ from recoverycore.demo import DEMO_CASE_START, run_case_demo
 from recoverycore.events import cmr as events
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.cmr import CaseEvent, DayCount
+from recoverycore.events.msp import MspNoteAdded
 from recoverycore.persistence import in_memory_env
 from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
@@ -41,12 +42,12 @@ from recoverycore.projections.compliance import (
     ComplianceView,
     compliance,
 )
-from recoverycore.testing import CaseBuilder, case_builder, msp_builder
+from recoverycore.testing import CaseBuilder, case_builder, given, msp_builder
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 CRN = "311 204 557J"
 """The case builder's customer."""
-E = TypeVar("E", bound=CaseEvent)
+E = TypeVar("E", bound=DomainEvent)
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +124,9 @@ def imported(*history: DomainEvent) -> ViewRecorder:
     return view
 
 
-def next_event(history: Sequence[CaseEvent], event_class: type[E], when: datetime, **kw: Any) -> E:
+def next_event(
+    history: Sequence[DomainEvent], event_class: type[E], when: datetime, **kw: Any
+) -> E:
     """The event after ``history`` that an import records, whatever the rules say."""
     last = history[-1]
     fields: dict[str, Any] = {
@@ -434,12 +437,44 @@ def test_an_event_after_the_case_closed_is_a_cmr_a1_breach_but_its_archiving_is_
     archived = b.closed().later(minutes=5).then(b.archive())
     history = list(archived.events)
     late_call = call(history, archived.now + timedelta(days=1))
+    late_document = next_event(
+        [*history, late_call],
+        events.CaseFileDocumentAdded,
+        archived.now + timedelta(days=2),
+        name=b.doc_name("Correspondence"),
+        document_type="CORRESPONDENCE",
+    )
+    view = imported(*history, late_call, late_document)
 
-    answer = compliance(imported(*history, late_call), as_of=LATER)
+    answer = compliance(view, as_of=LATER)
 
     assert [e.event_type for e in history[-2:]] == ["CaseClosed", "CaseArchived"]
-    assert breaches_of(answer) == [("CMR-A1", late_call.originator_version, "ContactAttempted")]
-    assert "after the case was archived" in answer.breaches[0].detail
+    assert breaches_of(answer) == [
+        ("CMR-A1", late_call.originator_version, "ContactAttempted"),
+        ("CMR-A1", late_document.originator_version, "CaseFileDocumentAdded"),
+    ]
+    assert "after the case was archived (CaseArchived, version" in answer.breaches[0].detail
+    assert answer.breaches[1].occurred_at == archived.now + timedelta(days=2)
+    assert compliance(view, as_of=archived.now + timedelta(days=1, hours=1)).breaches == (
+        answer.breaches[0],
+    )
+
+
+def test_an_event_after_a_plan_was_rejected_is_an_msp_a1_breach() -> None:
+    p = msp_builder(plan_id=uuid4())
+    rejected = [*p.recorded(), *given(*p.recorded(), now=p.now).when(p.reject())]
+    note = next_event(
+        rejected,
+        MspNoteAdded,
+        p.now + timedelta(days=1),
+        note_type="OTHER",
+        text="Customer rang about the letter.",
+    )
+
+    answer = compliance(imported(*rejected, note), as_of=LATER)
+
+    assert breaches_of(answer) == [("MSP-A1", note.originator_version, "MspNoteAdded")]
+    assert "after the plan was rejected" in answer.breaches[0].detail
 
 
 # -- letters without a review --------------------------------------------------------------------

@@ -11,13 +11,14 @@ It answers, at a given time (``as_of``) and for one customer, one plan or case, 
   commands, so a breach found here comes from imported or older data), naming the event and
   the rule.
 
-Rows: ``compliance_subjects`` (one per plan or case: its customer), ``compliance_events`` (one
-per plan or case event: when, by whom, and the few fields the checks read; see
-:class:`ComplianceView`) and ``compliance_follow_ups`` (one per follow-up a letter caused: due
-time, and whether and when it was completed or cancelled). Each event writes one row of one
-table, so the rows never depend on how the recovery log and the follow-up log interleave; the
-questions join them, and fold one plan's or case's events in version order to check the rules
-from the outside as the aggregates check them from the inside.
+Rows: ``compliance_subjects`` (one per plan or case: its customer, and the version at which it
+ended, if it has), ``compliance_events`` (one per plan or case event the checks read: when, by
+whom, and the few fields they need; see :class:`ComplianceView`) and ``compliance_follow_ups``
+(one per follow-up a letter caused: due time, and whether and when it was completed or
+cancelled). A row is written only by the events of its own plan or case, or of its own
+follow-up, so the rows never depend on how the recovery log and the follow-up log interleave;
+the questions join them, and fold one plan's or case's events in version order to check the
+rules from the outside as the aggregates check them from the inside.
 
 "As of T" follows the other views: the record as it stood at T, that is events and follow-up
 changes *recorded* by T (as :meth:`recoverycore.RecoveryApp.case_as_of` reads a case); contacts
@@ -87,6 +88,22 @@ _RECORD_EVENT = Statement(
     " :appropriate, :self_approved)"
     " ON CONFLICT (subject_id, version) DO NOTHING"
 )
+_END_SUBJECT = Statement(
+    "INSERT INTO {p}compliance_subjects AS s (subject_id, subject_type, crn, ended_version)"
+    " VALUES (:subject_id, :subject_type, NULL, :version)"
+    " ON CONFLICT (subject_id) DO UPDATE SET"
+    " ended_version = COALESCE(s.ended_version, excluded.ended_version)"
+)
+_RECORD_LATE_EVENT = Statement(
+    "INSERT INTO {p}compliance_events (subject_id, version, event_type, recorded_at,"
+    " occurred_local, actor_id, actor_role)"
+    " SELECT :subject_id, :version, :event_type, :recorded_at, :occurred_local, :actor_id,"
+    " :actor_role FROM {p}compliance_subjects"
+    " WHERE subject_id = :subject_id AND ended_version IS NOT NULL"
+    " ON CONFLICT (subject_id, version) DO NOTHING"
+)
+"""Any other event is kept only if it was recorded after its plan or case ended (CMR-A1,
+MSP-A1): a look-up in the small subjects table, and a row only for a breach."""
 _SCHEDULE = Statement(
     "INSERT INTO {p}compliance_follow_ups (follow_up_id, subject_id, kind, caused_by, due_at,"
     " due_local, scheduled_at, status, ended_at)"
@@ -191,6 +208,17 @@ _DETAILS: Final[Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
 }
 """What each event type keeps beyond when and by whom (every other event keeps only that)."""
 
+# The status an event ends a record in; after it only the listed events may follow.
+_TERMINAL: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
+    "CaseClosed": ("closed", frozenset({"CaseArchived", "ArchiveConsiderationRequested"})),
+    "CaseArchived": ("archived", frozenset()),
+    "ArchiveConsiderationRequested": ("referred for archiving", frozenset()),
+    "CustomerUnassigned": ("unassigned", frozenset()),
+    "MspRejected": ("rejected", frozenset()),
+    "MspWithdrawn": ("withdrawn", frozenset()),
+    "MspEnded": ("ended", frozenset()),
+    "MspExpired": ("expired", frozenset()),
+}
 _SUBJECT_EVENTS: Final = frozenset({"CaseAllocated", "MspRecorded"})
 _FOLLOW_UP_TOPICS: Final = tuple(
     get_topic(t)
@@ -206,8 +234,11 @@ _ENDED: Final = {"FollowUpCompleted": "COMPLETED", "FollowUpCancelled": "CANCELL
 class ComplianceView(ViewDefinition):
     """The compliance view's tables and what each event changes in them.
 
-    ``compliance_events`` keeps, for every plan and case event except the two that start a
-    record (those write the customer into ``compliance_subjects``): the event type, when it was
+    ``compliance_events`` keeps the events the checks read (contacts, letters, pauses, flags,
+    garnishee steps, enforcement, the DPO track, and the events that end a plan or case, which
+    also set ``compliance_subjects.ended_version``), and any other event recorded after its plan
+    or case ended (a terminal-is-final breach); the two events that start a record write the
+    customer into ``compliance_subjects`` instead. Each row holds the event type, when it was
     recorded (UTC text) and when it occurred (with its local offset), the acting officer and
     role, and:
 
@@ -233,7 +264,8 @@ class ComplianceView(ViewDefinition):
     )
     ddl: ClassVar[tuple[str, ...]] = (
         "CREATE TABLE IF NOT EXISTS {p}compliance_subjects ("
-        " subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, crn TEXT)",
+        " subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, crn TEXT,"
+        " ended_version BIGINT)",
         "CREATE INDEX IF NOT EXISTS compliance_subjects_crn ON {p}compliance_subjects (crn)",
         "CREATE TABLE IF NOT EXISTS {p}compliance_events ("
         " subject_id TEXT NOT NULL, version BIGINT NOT NULL, event_type TEXT NOT NULL,"
@@ -267,7 +299,7 @@ class ComplianceView(ViewDefinition):
             }
             return ((_UPSERT_SUBJECT, subject),)
         actor = data.get("actor") or {}
-        params = {
+        event = {
             "subject_id": fact.subject_id,
             "version": fact.version,
             "event_type": name,
@@ -275,12 +307,19 @@ class ComplianceView(ViewDefinition):
             "occurred_local": data["occurred_at"],
             "actor_id": actor.get("staff_id"),
             "actor_role": actor.get("role"),
-            **_NO_DETAIL,
         }
         detail = _DETAILS.get(name)
-        if detail is not None:
-            params.update(detail(data))
-        return ((_RECORD_EVENT, params),)
+        if name in _TERMINAL:
+            ended = {
+                "subject_id": fact.subject_id,
+                "subject_type": subject_type(fact),
+                "version": fact.version,
+            }
+            row = {**event, **_NO_DETAIL, **(detail(data) if detail else {})}
+            return ((_RECORD_EVENT, row), (_END_SUBJECT, ended))
+        if detail is None:
+            return ((_RECORD_LATE_EVENT, event),)
+        return ((_RECORD_EVENT, {**event, **_NO_DETAIL, **detail(data)}),)
 
 
 def _recorded(data: Mapping[str, Any]) -> str:
@@ -517,17 +556,6 @@ _ENFORCEMENT_FLAGS: Final = {
 }
 _HOURS_CHANNELS: Final = frozenset({"PHONE", "FACE_TO_FACE", "SMS", "VOICEMAIL"})
 _ATTEMPT_CHANNELS: Final = frozenset({"PHONE", "VOICEMAIL", "FACE_TO_FACE"})
-# The status an event ends a record in; after it only the listed events may follow.
-_TERMINAL: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
-    "CaseClosed": ("closed", frozenset({"CaseArchived", "ArchiveConsiderationRequested"})),
-    "CaseArchived": ("archived", frozenset()),
-    "ArchiveConsiderationRequested": ("referred for archiving", frozenset()),
-    "CustomerUnassigned": ("unassigned", frozenset()),
-    "MspRejected": ("rejected", frozenset()),
-    "MspWithdrawn": ("withdrawn", frozenset()),
-    "MspEnded": ("ended", frozenset()),
-    "MspExpired": ("expired", frozenset()),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1000,8 +1028,6 @@ def compliance(
 
 _PAGE: Final = 10_000
 """Rows read per query while folding (a whole-store question reads the view a page at a time)."""
-_CHECKED: Final = frozenset(_DETAILS) | frozenset(_TERMINAL)
-"""Events the checks read; any other event matters only once its record has ended."""
 
 
 def _fold(view: ViewRecorder, params: dict[str, Any], where: str, limits: _Limits) -> list[_Record]:
@@ -1024,8 +1050,7 @@ def _fold(view: ViewRecorder, params: dict[str, Any], where: str, limits: _Limit
                 kind = row["subject_type"] or (PLAN if row["event_type"] in _PLAN_EVENTS else CASE)
                 current = _Record(row["subject_id"], kind, row["crn"], limits)
                 records.append(current)
-            if row["event_type"] in _CHECKED or current.ended is not None:
-                current.fold(_Event.of(row))
+            current.fold(_Event.of(row))
         if len(rows) < _PAGE:
             return records
         after = {"after_subject": rows[-1]["subject_id"], "after_version": rows[-1]["version"]}
