@@ -9,8 +9,9 @@ from eventsourcing.projection import ProjectionRunner
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.demo import DEMO_CASE_START, run_case_demo
+from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
-    WorkloadView,
+    VIEWS,
     catch_up,
     open_view,
     opened,
@@ -21,29 +22,45 @@ from recoverycore.projections import (
 pytestmark = pytest.mark.postgres
 
 
+@pytest.mark.parametrize("name", sorted(VIEWS))
 def test_a_view_caught_up_in_batches_equals_one_followed_live_event_by_event(
-    pg_server: PgServer, pg_database: str
+    pg_server: PgServer, pg_database: str, name: str
 ) -> None:
     env = pg_server.env(pg_database)
-    clock = SimulatedClock(DEMO_CASE_START)
-    with RecoveryApp(env=env, clock=clock) as app:
+    runner = run_policies(env)
+    try:
+        app = runner.get(RecoveryApp)
+        clock = SimulatedClock(DEMO_CASE_START)
+        app.clock = clock
         assert run_case_demo(app, clock) is not None
-        last = app.recorder.max_notification_id()
-    batched = open_view(WorkloadView, env)
+        last = {
+            "RecoveryCore": app.recorder.max_notification_id(),
+            "FollowUpPolicy": runner.get(FollowUpPolicy).recorder.max_notification_id(),
+        }
+    finally:
+        runner.stop()
+    assert last["FollowUpPolicy"], "the policy scheduled follow-ups"
+    definition = VIEWS[name]
+    batched = open_view(definition, env)
     with opened(env) as sources:
         result = catch_up(batched, sources, batch_size=5)
-    assert result.events["RecoveryCore"] == last
+    assert result.events["RecoveryCore"] == last["RecoveryCore"]
 
-    live_env = {**env, "WORKLOAD_POSTGRES_SCHEMA": "live"}
+    live_env = {**env, f"{name.upper()}_POSTGRES_SCHEMA": "live"}
     pg_server.create_schema(pg_database, "live")
-    with ProjectionRunner(
-        application_class=RecoveryApp,
-        projection_class=view_projection(WorkloadView),
-        view_class=postgres_view_recorder(WorkloadView),
-        env=live_env,
-    ) as runner:
-        runner.wait(last, timeout=20)
-        live = runner.view
-        assert isinstance(live, type(batched))
-        assert live.dump()["workload_subjects"] == batched.dump()["workload_subjects"]
-        assert live.max_tracking_id("RecoveryCore") == last
+    runners = [
+        ProjectionRunner(
+            application_class=application_class,
+            projection_class=view_projection(definition),
+            view_class=postgres_view_recorder(definition),
+            env=live_env,
+        )
+        for application_class in (RecoveryApp, FollowUpPolicy)
+    ]
+    for projection_runner in runners:
+        with projection_runner:
+            projection_runner.wait(last[projection_runner.app_name], timeout=20)
+            live = projection_runner.view
+    assert isinstance(live, type(batched))
+    assert live.dump() == batched.dump()
+    assert live.positions() == batched.positions() == last
