@@ -26,6 +26,7 @@ __all__ = [
     "PLAN_TOPICS",
     "TERMINAL_STATUSES",
     "event_id",
+    "event_id_of",
     "owner",
     "status_and_stage",
     "subject_type",
@@ -59,9 +60,14 @@ _NAMESPACE = _EVENT_ID_NAMESPACE.bytes
 
 
 def event_id(fact: Fact) -> str:
-    """The event's stable id, as :attr:`recoverycore.events.DomainEvent.event_id` gives it
-    (``uuid5``, computed here without building ``UUID`` objects: views do this for every event)."""
-    digest = bytearray(sha1(_NAMESPACE + f"{fact.subject_id}:{fact.version}".encode()).digest())
+    """The event's stable id, as :attr:`recoverycore.events.DomainEvent.event_id` gives it."""
+    return event_id_of(fact.subject_id, fact.version)
+
+
+def event_id_of(subject_id: str, version: int) -> str:
+    """The stable id of a plan's or case's event at ``version`` (``uuid5``, computed here
+    without building ``UUID`` objects: views do this for every event)."""
+    digest = bytearray(sha1(_NAMESPACE + f"{subject_id}:{version}".encode()).digest())
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest[:16].hex()

@@ -53,7 +53,7 @@ from recoverycore.projections._subjects import (
     CASE_TOPICS,
     PLAN,
     PLAN_TOPICS,
-    event_id,
+    event_id_of,
     subject_type,
 )
 
@@ -578,7 +578,7 @@ class _Event:
 
     @property
     def event_id(self) -> str:
-        return event_id(Fact(RECOVERY_APPLICATION, 0, self.subject_id, self.version, "", {}))
+        return event_id_of(self.subject_id, self.version)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> _Event:
