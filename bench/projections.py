@@ -52,8 +52,9 @@ case's officer and for that officer's team, and the audit ``timeline`` of the lo
 as not available while :mod:`recoverycore.projections.audit` cannot be imported).
 
 Nothing here fails the run on a figure. Run alone with ``python -m bench.projections`` (the same
-options as ``python -m bench``'s projection group, plus ``--json`` and ``--profile``: cProfile
-each view's catch-up over a SQLite store of ``PROFILE_EVENTS`` events).
+options as ``python -m bench``'s projection group, plus ``--no-postgres``, ``--json`` and
+``--profile``: cProfile each view's catch-up over a store of ``PROFILE_EVENTS`` events, on SQLite
+and on PostgreSQL; ``python -m bench --profile`` profiles SQLite only).
 """
 
 from __future__ import annotations
@@ -271,7 +272,9 @@ def _quiet_logging() -> None:
 
 def record_template(path: Path, *, case_events: int = DEFAULT_CASE_EVENTS) -> Template:
     """Record the template histories through ``RecoveryApp.handle`` with the policies following
-    (on SQLite at ``path``), and cut their stored events ready to clone."""
+    (on SQLite at ``path``, a new file), and cut their stored events ready to clone."""
+    if path.exists():
+        raise ValueError(f"the template is recorded into a new file, and {path} exists")
     runner = run_policies(sqlite_env(path))
     try:
         recovery = runner.get(RecoveryApp)
@@ -1084,12 +1087,9 @@ def projection_as_dict(result: ProjectionResult) -> dict[str, Any]:
 
 
 # -- profiling -----------------------------------------------------------------------------------
-def profile_projections(
-    tmp: Path, *, events: int = PROFILE_EVENTS, case_events: int = DEFAULT_CASE_EVENTS
+def _profile_store(
+    label: str, env: Mapping[str, str], template: Template, events: int, tmp: Path | None
 ) -> list[tuple[str, cProfile.Profile]]:
-    """cProfile each view catching up from empty over a SQLite store of ``events`` events."""
-    template = record_template(tmp / "profile-template.sqlite", case_events=case_events)
-    env = sqlite_env(tmp / "profile-projections.sqlite")
     views_env = _views_env(env, tmp)
     profiles: list[tuple[str, cProfile.Profile]] = []
     with opened(env) as sources:
@@ -1106,9 +1106,31 @@ def profile_projections(
                     catch_up(view, sources)
                 finally:
                     prof.disable()
-                profiles.append((f"{definition.name} catch-up ({events:,} events)", prof))
+                profiles.append((f"{definition.name} catch-up, {label} ({events:,} events)", prof))
             finally:
                 _close(view)
+    return profiles
+
+
+def profile_projections(
+    tmp: Path,
+    *,
+    events: int = PROFILE_EVENTS,
+    case_events: int = DEFAULT_CASE_EVENTS,
+    postgres: bool = False,
+) -> list[tuple[str, cProfile.Profile]]:
+    """cProfile each view catching up from empty over a SQLite store of ``events`` events (and,
+    with ``postgres``, over one on a throwaway PostgreSQL server if it can be started)."""
+    template = record_template(tmp / "profile-template.sqlite", case_events=case_events)
+    env = sqlite_env(tmp / "profile-projections.sqlite")
+    profiles = _profile_store("SQLite", env, template, events, tmp)
+    if postgres:
+        try:
+            with throwaway_server() as server:
+                pg_env = server.env(server.create_database("bench_projections_profile"))
+                profiles += _profile_store("PostgreSQL", pg_env, template, events, None)
+        except PgUnavailable as why:
+            print(f"PostgreSQL not profiled: {why}", file=sys.stderr)
     return profiles
 
 
@@ -1153,7 +1175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help=f"cProfile each view's catch-up over {PROFILE_EVENTS:,} events on SQLite instead",
+        help=f"cProfile each view's catch-up over {PROFILE_EVENTS:,} events instead (SQLite, and "
+        "PostgreSQL unless --no-postgres)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
@@ -1164,7 +1187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile:
             out = io.StringIO()
             for title, prof in profile_projections(
-                Path(tmp), case_events=args.projection_case_events
+                Path(tmp), case_events=args.projection_case_events, postgres=not args.no_postgres
             ):
                 for order in ("tottime", "cumulative"):
                     out.write(f"\n===== {title}: top 30 by {order} =====\n")
