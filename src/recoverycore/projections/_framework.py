@@ -230,6 +230,11 @@ class ViewRecorder(TrackingRecorder, ABC):
     def reset(self) -> None:
         """Drop the view's rows and positions and create its tables again, empty."""
 
+    @abstractmethod
+    def optimize(self) -> None:
+        """Refresh the database's statistics of the view's tables, so that its questions use
+        the right indexes (``catch_up`` calls this after applying many events)."""
+
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of every table of the view, in a stable order: for comparing two views
         (a rebuilt one and a live one) and for tests."""
@@ -293,8 +298,8 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
                 raw.execute("PRAGMA wal_autocheckpoint = 16384")
                 self._relaxed.add(connection)
             with connection.transaction(commit=True) as c:
+                self._insert_tracking(c, tracking)  # first: a batch already applied stops here
                 self._apply(c, writes)
-                self._insert_tracking(c, tracking)
 
     @staticmethod
     def _apply(c: SQLiteCursor, writes: Iterable[Write]) -> None:
@@ -305,6 +310,12 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(_sqlite_sql(sql), dict(params or {}))
             return [dict(row) for row in c.fetchall()]
+
+    def optimize(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA analysis_limit = 1000")  # sample, so this stays quick
+            for table in self.definition.tables:
+                c.execute(f"ANALYZE {table}")
 
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -350,9 +361,17 @@ def _postgres_view_recorders(definition: type[ViewDefinition]) -> type[ViewRecor
 
         def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
             with self.datastore.transaction(commit=True) as curs:
-                for statement, rows in _runs(writes):
-                    curs.executemany(self._sql(statement.sql), rows)
-                self._insert_tracking(curs, tracking)
+                self._insert_tracking(curs, tracking)  # first: a batch already applied stops here
+                # One pipeline for the whole batch: without it each run of a statement waits for
+                # its own round trip (a view's statements alternate, so runs are short).
+                with curs.connection.pipeline():
+                    for statement, rows in _runs(writes):
+                        curs.executemany(self._sql(statement.sql), rows)
+
+        def optimize(self) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                for identifier in self._identifiers:
+                    curs.execute(SQL("ANALYZE {0}").format(identifier))
 
         def _sql(self, sql: str) -> Any:
             return SQL(_postgres_sql(sql, self.prefix))

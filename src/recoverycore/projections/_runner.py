@@ -55,6 +55,9 @@ __all__ = [
 DEFAULT_BATCH_SIZE = 2_000
 """Events applied per transaction by the catch-up runner."""
 
+OPTIMIZE_AFTER = 10_000
+"""A catch-up that applies at least this many events refreshes the view's table statistics."""
+
 Progress = Callable[[int, int], None]
 """Called after each batch with (events applied so far, events to apply in all)."""
 
@@ -196,6 +199,8 @@ def catch_up(
                 progress(done, max(total, done))
         if not moved:
             break
+    if sum(applied.values()) >= OPTIMIZE_AFTER:
+        view.optimize()
     return CatchUpResult(applied, batches)
 
 

@@ -137,6 +137,7 @@ class AuditView(ViewDefinition):
         data = fact.data
         actor = fact.actor
         kind = subject_type(fact)
+        occurred, recorded = utc_text(data["occurred_at"]), data["recorded_at"]
         row = {
             "subject_id": fact.subject_id,
             "version": fact.version,
@@ -145,8 +146,9 @@ class AuditView(ViewDefinition):
             "event_id": event_id(fact),
             "event_type": fact.event_type,
             "topic": fact.topic,
-            "occurred_utc": utc_text(data["occurred_at"]),
-            "recorded_utc": utc_text(data["recorded_at"]),
+            "occurred_utc": occurred,
+            # Most actions are recorded as they happen: convert the time once.
+            "recorded_utc": occurred if recorded == data["occurred_at"] else utc_text(recorded),
             "staff_id": actor.get("staff_id"),
             "role": actor.get("role"),
             "aps_level": actor.get("aps_level"),

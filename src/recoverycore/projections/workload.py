@@ -264,8 +264,14 @@ def workload(
     follow_up_rows = view.select(
         "SELECT f.follow_up_id, f.subject_id, f.subject_type, s.crn, s.officer_id, s.team,"
         " f.kind, f.description, f.procedure_ref, f.scope, f.due_at, f.due_local, f.status"
-        " FROM {p}workload_follow_ups f"
-        " LEFT JOIN {p}workload_subjects s ON s.subject_id = f.subject_id"
+        # With an officer or team, drive from their plans and cases (an index) to their
+        # follow-ups; without, from the open follow-ups.
+        + (
+            " FROM {p}workload_subjects s JOIN {p}workload_follow_ups f"
+            if where
+            else " FROM {p}workload_follow_ups f LEFT JOIN {p}workload_subjects s"
+        )
+        + " ON s.subject_id = f.subject_id"
         f" WHERE f.status IN ('SCHEDULED', 'DUE'){where}"
         " ORDER BY f.due_at, f.follow_up_id",
         params,
