@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError, Notification, Tracking, TrackingRecorder
 from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteDatastore,
@@ -198,6 +198,21 @@ def _sqlite_sql(sql: str) -> str:
     return sql.replace("{p}", "")
 
 
+def _advance(tracking: Tracking, after: int) -> dict[str, Any]:
+    return {
+        "application_name": tracking.application_name,
+        "notification_id": tracking.notification_id,
+        "after": after,
+    }
+
+
+def _moved(tracking: Tracking, after: int) -> str:
+    return (
+        f"The view's position in {tracking.application_name} is no longer {after}: another "
+        "runner applied these events first. Nothing was written; read on from its position."
+    )
+
+
 def _runs(writes: Iterable[Write]) -> Iterator[tuple[Statement, list[Mapping[str, Any]]]]:
     """Consecutive writes of the same statement, grouped for ``executemany`` (order kept)."""
     current: Statement | None = None
@@ -218,9 +233,15 @@ class ViewRecorder(TrackingRecorder, ABC):
     definition: ClassVar[type[ViewDefinition]]
 
     @abstractmethod
-    def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
-        """Apply ``writes`` and record ``tracking`` in one transaction. Raises eventsourcing's
-        ``IntegrityError`` (and changes nothing) if the position was already recorded."""
+    def apply(
+        self, writes: Iterable[Write], tracking: Tracking, *, after: int | None = None
+    ) -> None:
+        """Apply ``writes`` and record ``tracking`` in one transaction.
+
+        Raises eventsourcing's ``IntegrityError``, and changes nothing, if the position was
+        already recorded; with ``after`` (the position the batch was read after), also unless
+        the recorded position is still exactly ``after``: a batch read before another runner
+        committed an overlapping one is refused rather than applied twice."""
 
     @abstractmethod
     def select(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -271,6 +292,12 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         self.select_max_tracking_id_statement = (
             f"SELECT MAX(notification_id) FROM {table} WHERE application_name=?"
         )
+        self._advance_statement = (
+            f"INSERT INTO {table} VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {table}.notification_id = :after AND :after < :notification_id "
+            "RETURNING notification_id"
+        )
 
     @property
     def tracking_table(self) -> str:
@@ -286,7 +313,9 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         statements.extend(_sqlite_sql(ddl) for ddl in self.definition.ddl)
         return statements
 
-    def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
+    def apply(
+        self, writes: Iterable[Write], tracking: Tracking, *, after: int | None = None
+    ) -> None:
         with self.datastore.get_connection(commit=True) as connection:
             if connection not in self._relaxed:
                 # A view's rows and position commit together and the view can be rebuilt, so
@@ -298,7 +327,13 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
                 raw.execute("PRAGMA wal_autocheckpoint = 16384")
                 self._relaxed.add(connection)
             with connection.transaction(commit=True) as c:
-                self._insert_tracking(c, tracking)  # first: a batch already applied stops here
+                # First: a batch already applied (or overlapping one) stops here.
+                if after is None:
+                    self._insert_tracking(c, tracking)
+                else:
+                    c.execute(self._advance_statement, _advance(tracking, after))
+                    if c.fetchone() is None:
+                        raise IntegrityError(_moved(tracking, after))
                 self._apply(c, writes)
 
     @staticmethod
@@ -354,14 +389,33 @@ def _postgres_view_recorders(definition: type[ViewDefinition]) -> type[ViewRecor
             self.sql_create_statements.extend(
                 SQL(_postgres_sql(ddl, self.prefix)) for ddl in self.definition.ddl
             )
+            table = (
+                SQL(".").join([Identifier(schema), Identifier(self.tracking_table_name)])
+                if schema
+                else Identifier(self.tracking_table_name)
+            )
+            self._advance_statement = SQL(
+                "INSERT INTO {0} VALUES (%(application_name)s, %(notification_id)s) "
+                "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
+                "%(notification_id)s WHERE {0}.notification_id = %(after)s "
+                "AND %(after)s < %(notification_id)s RETURNING notification_id"
+            ).format(table)
             self._identifiers = [
                 SQL(".").join([Identifier(schema), Identifier(t)]) if schema else Identifier(t)
                 for t in (*self.definition.tables, self.tracking_table_name)
             ]
 
-        def apply(self, writes: Iterable[Write], tracking: Tracking) -> None:
+        def apply(
+            self, writes: Iterable[Write], tracking: Tracking, *, after: int | None = None
+        ) -> None:
             with self.datastore.transaction(commit=True) as curs:
-                self._insert_tracking(curs, tracking)  # first: a batch already applied stops here
+                # First: a batch already applied (or an overlapping one) stops here.
+                if after is None:
+                    self._insert_tracking(curs, tracking)
+                else:
+                    curs.execute(self._advance_statement, _advance(tracking, after))
+                    if curs.fetchone() is None:
+                        raise IntegrityError(_moved(tracking, after))
                 # One pipeline for the whole batch: without it each run of a statement waits for
                 # its own round trip (a view's statements alternate, so runs are short).
                 with curs.connection.pipeline():

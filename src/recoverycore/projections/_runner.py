@@ -5,6 +5,7 @@ when following a PostgreSQL store live."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     IntegrityError,
+    InternalError,
     Mapper,
     Notification,
+    OperationalError,
     Tracking,
 )
 from eventsourcing.projection import Projection
@@ -51,6 +54,8 @@ __all__ = [
     "view_projection",
     "views_database",
 ]
+
+_OPEN_ATTEMPTS = 8
 
 DEFAULT_BATCH_SIZE = 2_000
 """Events applied per transaction by the catch-up runner."""
@@ -118,7 +123,17 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
         Environment(definition.name, view_env)
     )
-    recorder = factory.tracking_recorder(recorder_class)
+    # Runners opening a new view at the same moment race to create its tables (eventsourcing
+    # checks for the tracking table, then records its migration row in another transaction);
+    # the tables exist once one of them succeeds, so opening again is safe.
+    for attempt in range(1, _OPEN_ATTEMPTS + 1):
+        try:
+            recorder = factory.tracking_recorder(recorder_class)
+            break
+        except (IntegrityError, OperationalError, InternalError):
+            if attempt == _OPEN_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
     assert isinstance(recorder, ViewRecorder)
     return recorder
 
@@ -187,7 +202,7 @@ def catch_up(
                 continue
             writes = [w for n in notifications for w in definition.writes(source.decode(n))]
             try:
-                view.apply(writes, Tracking(name, notifications[-1].id))
+                view.apply(writes, Tracking(name, notifications[-1].id), after=position)
             except IntegrityError:
                 moved = True  # another runner applied it first; read on from its position
                 continue
