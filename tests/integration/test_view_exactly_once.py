@@ -350,14 +350,6 @@ def _opening(
     return runner
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.OperationalError,
-    reason="open_view retries on eventsourcing's IntegrityError/OperationalError/InternalError, "
-    "but the first connection to a new view file switches it to WAL (eventsourcing's "
-    "SQLiteConnectionPool._create_connection) and, while another runner holds the file's write "
-    "lock, SQLite refuses at once with the raw sqlite3.OperationalError('database is locked')",
-)
 def test_a_runner_opening_a_new_view_while_another_creates_its_tables_waits_and_opens_it(
     tmp_path: Path,
 ) -> None:

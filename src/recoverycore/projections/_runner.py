@@ -4,6 +4,7 @@ when following a PostgreSQL store live."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -125,12 +126,13 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     )
     # Runners opening a new view at the same moment race to create its tables (eventsourcing
     # checks for the tracking table, then records its migration row in another transaction);
-    # the tables exist once one of them succeeds, so opening again is safe.
+    # the tables exist once one of them succeeds, so opening again is safe. The first connection
+    # to a new file also switches it to WAL, which SQLite refuses while another holds the lock.
     for attempt in range(1, _OPEN_ATTEMPTS + 1):
         try:
             recorder = factory.tracking_recorder(recorder_class)
             break
-        except (IntegrityError, OperationalError, InternalError):
+        except (IntegrityError, OperationalError, InternalError, sqlite3.OperationalError):
             if attempt == _OPEN_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
