@@ -331,6 +331,9 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
                 raw = connection._sqlite_conn
                 raw.execute("PRAGMA synchronous = NORMAL")
                 raw.execute("PRAGMA wal_autocheckpoint = 16384")
+                # A large catch-up touches pages all over the view's tables and indexes: keep up
+                # to 64 MiB of them in memory rather than SQLite's default 2 MiB.
+                raw.execute("PRAGMA cache_size = -65536")
                 self._relaxed.add(connection)
             with connection.transaction(commit=True) as c:
                 # First: a batch already applied (or overlapping one) stops here.
