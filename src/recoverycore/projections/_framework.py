@@ -29,6 +29,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 from eventsourcing.utils import resolve_topic
+from pydantic import ConfigDict
 
 if TYPE_CHECKING:  # pragma: no cover
     from eventsourcing.persistence import Cipher, Compressor
@@ -147,6 +148,22 @@ def utc_text(value: str | datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError(f"A recorded time must carry its offset: {value!r}")
     return moment.astimezone(UTC).isoformat()
+
+
+def as_of_text(as_of: datetime) -> str:
+    """A question's ``as_of`` as the views store times; refused without its offset."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must carry its offset (e.g. 2026-03-01T09:00+11:00)")
+    return utc_text(as_of)
+
+
+def time_or_none(value: Any) -> datetime | None:
+    """A time read back from a view's row (``None`` stays ``None``)."""
+    return None if value is None else datetime.fromisoformat(str(value))
+
+
+ROW_MODEL = ConfigDict(frozen=True, extra="forbid")
+"""The configuration of every view's answer models."""
 
 
 def json_text(value: Any) -> str:

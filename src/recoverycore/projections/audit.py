@@ -23,18 +23,21 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.utils import resolve_topic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
+    ROW_MODEL,
     Fact,
     Statement,
     ViewDefinition,
     ViewRecorder,
     Write,
+    as_of_text,
     json_text,
+    time_or_none,
     utc_text,
 )
 from recoverycore.projections._subjects import (
@@ -203,7 +206,6 @@ def _follow_up_writes(fact: Fact) -> Iterable[Write]:
 
 # -- the questions -------------------------------------------------------------------------------
 
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 FollowUpStatus = Literal["SCHEDULED", "DUE", "COMPLETED", "CANCELLED"]
 
@@ -211,7 +213,7 @@ FollowUpStatus = Literal["SCHEDULED", "DUE", "COMPLETED", "CANCELLED"]
 class FollowUpRecord(BaseModel):
     """A follow-up an action caused, and how it stood (or ended) at the time asked about."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     follow_up_id: str
     kind: str
@@ -233,7 +235,7 @@ class FollowUpRecord(BaseModel):
 class AuditEntry(BaseModel):
     """One recorded action: when, who, what, why, under which step and rules, and what it led to."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     subject_id: str
     subject_type: str
@@ -264,7 +266,7 @@ class AuditEntry(BaseModel):
 class Timeline(BaseModel):
     """A plan's, case's or customer's history as the record stood at ``as_of`` (or now)."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     subject_ids: tuple[str, ...]
     crn: str | None
@@ -273,10 +275,6 @@ class Timeline(BaseModel):
     entries: tuple[AuditEntry, ...]
     follow_ups_in_force: tuple[FollowUpRecord, ...]
     """Follow-ups scheduled and not yet completed or cancelled at ``as_of`` (or now)."""
-
-
-def _time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
 
 
 def _follow_up(row: Mapping[str, Any], as_of: str | None) -> FollowUpRecord:
@@ -300,8 +298,8 @@ def _follow_up(row: Mapping[str, Any], as_of: str | None) -> FollowUpRecord:
         due_at=datetime.fromisoformat(row["due_local"]),
         scheduled_at=datetime.fromisoformat(row["scheduled_at"]),
         status=status,
-        fell_due_at=_time(fell_due_at),
-        ended_at=_time(ended_at),
+        fell_due_at=time_or_none(fell_due_at),
+        ended_at=time_or_none(ended_at),
         ended_by=ended_by,
         ended_by_type=ended_by_type,
     )
@@ -335,11 +333,7 @@ def _entry(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> Audi
 
 
 def _as_of_text(as_of: datetime | None) -> str | None:
-    if as_of is None:
-        return None
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must carry its offset (e.g. 2026-03-01T09:00+11:00)")
-    return utc_text(as_of)
+    return None if as_of is None else as_of_text(as_of)
 
 
 def _timeline(

@@ -34,18 +34,21 @@ from typing import Any, ClassVar, Final, Literal
 
 import orjson
 from eventsourcing.utils import get_topic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from recoverycore.events import follow_ups, msp
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
+    ROW_MODEL,
     Fact,
     Statement,
     ViewDefinition,
     ViewRecorder,
     Write,
+    as_of_text,
     json_text,
+    time_or_none,
     utc_text,
 )
 from recoverycore.projections._subjects import (
@@ -349,7 +352,6 @@ def _follow_up_writes(name: str, data: Mapping[str, Any], fact: Fact) -> Iterabl
 
 
 # -- the answers ---------------------------------------------------------------------------------
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 
 class ContactHours(BaseModel):
@@ -357,7 +359,7 @@ class ContactHours(BaseModel):
     local time. The defaults are :class:`~recoverycore.aggregates.cmr.CaseConfig`'s
     ``weekday_contact_hours`` and ``weekend_contact_hours``."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     weekday: tuple[time, time] = (time(7, 30), time(21, 0))
     weekend: tuple[time, time] = (time(9, 0), time(21, 0))
@@ -366,7 +368,7 @@ class ContactHours(BaseModel):
 class ContactPeriod(BaseModel):
     """One ISO week or calendar month of a customer's actual contacts."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     label: str
     """``2026-W10`` or ``2026-03``."""
@@ -384,7 +386,7 @@ class CustomerContacts(BaseModel):
     The rolling counts are the aggregate's own measure: the most actual contacts within any
     7 (30) days, ending at a contact."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     crn: str | None
     """``None`` for a case whose allocation the view has not seen (one customer per case)."""
@@ -409,7 +411,7 @@ FollowUpStatus = Literal["SCHEDULED", "DUE", "COMPLETED", "CANCELLED"]
 class LetterFollowUp(BaseModel):
     """A follow-up a letter caused, as it stood at ``as_of``."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     follow_up_id: str
     kind: str
@@ -430,7 +432,7 @@ class UnreviewedLetter(BaseModel):
     customer's response, the third party's reply, the delivery check, or a garnishee placed on
     the strength of the warning."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     crn: str | None
     subject_id: str
@@ -452,7 +454,7 @@ class UnreviewedLetter(BaseModel):
 class PauseInForce(BaseModel):
     """A recovery pause in force at ``as_of`` (X-R1: no enforcement of its debts)."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     crn: str | None
     subject_id: str
@@ -467,7 +469,7 @@ class PauseInForce(BaseModel):
 class FlagInForce(BaseModel):
     """A vulnerability flag in force at ``as_of`` on a case or a plan."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     crn: str | None
     subject_id: str
@@ -486,7 +488,7 @@ class FlagInForce(BaseModel):
 class GarnisheeRecord(BaseModel):
     """One garnishee, step by step: who did what, when."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     crn: str | None
     subject_id: str
@@ -516,7 +518,7 @@ class GarnisheeRecord(BaseModel):
 class ComplianceBreach(BaseModel):
     """A recorded event that breaks a rule, and which."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     rule_id: str
     crn: str | None
@@ -532,7 +534,7 @@ class Compliance(BaseModel):
     """The answer to the compliance questions at ``as_of``, for one customer, one plan or
     case, or everyone."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     as_of: datetime
     crn: str | None
@@ -989,8 +991,7 @@ def compliance(
       (but its archiving), archived, referred for archiving or unassigned, or after the plan was
       rejected, withdrawn, ended or expired.
     """
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must carry its offset (e.g. 2026-03-01T09:00+11:00)")
+    as_of_text(as_of)  # refuses a time without its offset
     limits = _Limits(
         weekly_cap,
         monthly_cap,
@@ -1135,10 +1136,6 @@ def _worst(contacts: list[_Event], window: timedelta) -> tuple[int, datetime | N
     return best, ending
 
 
-def _time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
-
-
 def _status_at(row: Mapping[str, Any], as_of_utc: str) -> FollowUpStatus:
     if row["ended_at"] is not None and row["ended_at"] <= as_of_utc:
         status: FollowUpStatus = row["status"]
@@ -1159,7 +1156,9 @@ def _unreviewed(
                 kind=row["kind"],
                 due_at=datetime.fromisoformat(row["due_local"]),
                 status=status,
-                ended_at=_time(row["ended_at"]) if status in ("COMPLETED", "CANCELLED") else None,
+                ended_at=time_or_none(row["ended_at"])
+                if status in ("COMPLETED", "CANCELLED")
+                else None,
             )
         )
     letters = []

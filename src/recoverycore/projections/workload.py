@@ -16,16 +16,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
+    ROW_MODEL,
     Fact,
     Statement,
     ViewDefinition,
     ViewRecorder,
     Write,
+    as_of_text,
+    time_or_none,
     utc_text,
 )
 from recoverycore.projections._subjects import (
@@ -159,13 +162,11 @@ def _follow_up_writes(fact: Fact) -> Iterable[Write]:
 
 # -- the questions -------------------------------------------------------------------------------
 
-_Frozen = ConfigDict(frozen=True, extra="forbid")
-
 
 class FollowUpItem(BaseModel):
     """An open follow-up on an officer's or team's list."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     follow_up_id: str
     subject_id: str
@@ -188,7 +189,7 @@ class FollowUpItem(BaseModel):
 class SubjectItem(BaseModel):
     """A plan or case on an officer's or team's list."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     subject_id: str
     subject_type: str
@@ -211,7 +212,7 @@ class SubjectItem(BaseModel):
 class Workload(BaseModel):
     """The answer to ``recoverycore workload``: one officer's or team's open work at a time."""
 
-    model_config = _Frozen
+    model_config = ROW_MODEL
 
     officer_id: str | None
     team: str | None
@@ -245,10 +246,6 @@ _OPEN_SUBJECT = (
 )
 
 
-def _time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
-
-
 def workload(
     view: ViewRecorder,
     *,
@@ -257,10 +254,8 @@ def workload(
     team: str | None = None,
 ) -> Workload:
     """One officer's (or team's, or everyone's) open plans, cases and follow-ups at ``as_of``."""
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must carry its offset (e.g. 2026-03-01T09:00+11:00)")
     where, params = _filters(officer_id, team)
-    params["as_of"] = utc_text(as_of)
+    params["as_of"] = as_of_text(as_of)
     follow_up_rows = view.select(
         "SELECT f.follow_up_id, f.subject_id, f.subject_type, s.crn, s.officer_id, s.team,"
         " f.kind, f.description, f.procedure_ref, f.scope, f.due_at, f.due_local, f.status"
@@ -316,9 +311,9 @@ def workload(
                 team=r["team"],
                 status=r["status"],
                 stage=r["stage"],
-                stage_since=_time(r["stage_since"]),
+                stage_since=time_or_none(r["stage_since"]),
                 last_event_type=r["last_event_type"],
-                last_event_at=_time(r["last_event_at"]),
+                last_event_at=time_or_none(r["last_event_at"]),
                 version=r["version"],
                 next_action=first.description if first else None,
                 next_action_due=first.due_at if first else None,
