@@ -30,6 +30,7 @@ from recoverycore.events.msp import MspEvent
 from recoverycore.events.safeguards import SafeguardReactionRequested
 from recoverycore.holiday_calendar import australian_holidays
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
+from recoverycore.persistence._protected import ProtectedStorage
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 
 __all__ = ["RecoveryApp"]
@@ -64,7 +65,7 @@ def holidays_for(env: Mapping[str, str]) -> Callable[[range], frozenset[date]]:
     return lambda years: australian_holidays(years, states=states)
 
 
-class RecoveryApp(ProcessApplication[UUID]):
+class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it

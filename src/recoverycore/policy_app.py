@@ -30,6 +30,7 @@ from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
 from recoverycore.persistence import in_memory_env
+from recoverycore.persistence._protected import ProtectedStorage
 from recoverycore.policies import follow_ups, safeguards
 
 __all__ = [
@@ -48,7 +49,7 @@ def _project_ledger(ledger: Any, events: Any) -> follow_ups.FollowUpLedger | Non
     return follow_ups.fold(events, ledger)
 
 
-class FollowUpPolicy(ProcessApplication[UUID]):
+class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
     name = "FollowUpPolicy"
@@ -160,7 +161,7 @@ class FollowUpPolicy(ProcessApplication[UUID]):
         return self._open_ledgers
 
 
-class SafeguardPolicy(ProcessApplication[UUID]):
+class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
     """Follows the plans and cases; a safety flag on one asks for it on the customer's others.
 
     RecoveryApp follows this policy in turn and records the flags (see ``RecoveryApp.policy``),

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -32,6 +32,7 @@ from recoverycore.aggregates import cmr, msp
 from recoverycore.application import RecoveryApp, holidays_for
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events.cmr import CaseEvent
+from recoverycore.persistence._personal import PersonalData, personal_data_for
 from recoverycore.policy_app import FollowUpPolicy
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
@@ -54,6 +55,16 @@ from recoverycore.projections.compliance import Compliance, ContactHours, compli
 from recoverycore.projections.workload import Workload, workload
 
 __all__ = ["AuditReport", "ReadModels", "StateAsOf", "follow_views"]
+
+_Answer = TypeVar("_Answer", bound=BaseModel)
+
+
+def _personal_of(apps: Sequence[Application[Any]]) -> PersonalData | None:
+    for app in apps:
+        personal = getattr(app.mapper, "personal", None)
+        if isinstance(personal, PersonalData):
+            return personal
+    return None
 
 
 class StateAsOf(BaseModel):
@@ -114,6 +125,9 @@ class ReadModels:
         if unknown:
             raise ValueError(f"Unknown view(s) {unknown}; the views are {sorted(VIEWS)}.")
         self._views = {name: open_view(VIEWS[name], self.env) for name in wanted}
+        self.personal: PersonalData | None = (
+            _personal_of(apps) if apps is not None else personal_data_for(self.env)
+        )
 
     # -- running ---------------------------------------------------------------------------------
     def view(self, name: str) -> ViewRecorder:
@@ -181,17 +195,23 @@ class ReadModels:
         self, *, as_of: datetime, officer_id: str | None = None, team: str | None = None
     ) -> Workload:
         """An officer's (or team's, or everyone's) open plans, cases and follow-ups at ``as_of``."""
-        return workload(self.view("workload"), as_of=as_of, officer_id=officer_id, team=team)
+        return self._reveal(
+            workload(self.view("workload"), as_of=as_of, officer_id=officer_id, team=team)
+        )
 
     def audit(
         self, subject_id: UUID | str, *, as_of: datetime | None = None, version: int | None = None
     ) -> Timeline:
         """A plan's or case's timeline of actions (as recorded by ``as_of``, up to ``version``)."""
-        return audit_view.timeline(self.view("audit"), subject_id, as_of=as_of, version=version)
+        return self._reveal(
+            audit_view.timeline(self.view("audit"), subject_id, as_of=as_of, version=version)
+        )
 
     def customer_audit(self, crn: str, *, as_of: datetime | None = None) -> Timeline:
         """Every action on every plan and case of one customer, in the order they happened."""
-        return audit_view.customer_timeline(self.view("audit"), crn, as_of=as_of)
+        stored = self._stored_crn(crn)
+        timeline = audit_view.customer_timeline(self.view("audit"), stored, as_of=as_of)
+        return self._reveal(timeline.model_copy(update={"crn": crn}))
 
     def compliance(
         self,
@@ -207,10 +227,10 @@ class ReadModels:
         (``case_config``) and public holidays (``RECOVERYCORE_HOLIDAY_STATES``) over the last
         ``history_years`` years."""
         config = self.case_config
-        return compliance(
+        answer = compliance(
             self.view("compliance"),
             as_of=as_of,
-            crn=crn,
+            crn=None if crn is None else self._stored_crn(crn),
             subject_id=None if subject_id is None else str(subject_id),
             weekly_cap=config.max_actual_contacts_per_week,
             monthly_cap=config.max_actual_contacts_per_month,
@@ -220,6 +240,21 @@ class ReadModels:
             ),
             public_holidays=self._holidays(range(as_of.year - history_years, as_of.year + 1)),
         )
+        return self._reveal(answer)
+
+    # -- personal data ---------------------------------------------------------------------------
+    def _stored_crn(self, crn: str) -> str:
+        # A protected store's views hold a CRN as its (deterministic) token.
+        if self.personal is None:
+            return crn
+        return self.personal.token_for_crn(crn) or crn
+
+    def _reveal(self, answer: _Answer) -> _Answer:
+        """The answer with personal fields read from their tokens (``[erased]`` once the
+        customer's key is destroyed)."""
+        if self.personal is None:
+            return answer
+        return type(answer).model_validate(self.personal.reveal(answer.model_dump()))
 
     def state_as_of(
         self, subject_id: UUID | str, *, as_of: datetime | None = None, version: int | None = None
@@ -237,27 +272,31 @@ class ReadModels:
         if isinstance(events[0], CaseEvent):
             case = cmr.fold(e for e in events if isinstance(e, CaseEvent))
             assert case is not None
-            return StateAsOf(
-                subject_id=str(subject_id),
-                subject_type="CaseManagedRecovery",
-                as_of=as_of,
-                version=events[-1].originator_version,
-                state=case,
-                pauses_in_force=case.pauses,
-                flags_in_force=tuple(f.kind for f in case.flags),
-                follow_ups_in_force=follow_ups,
+            return self._reveal(
+                StateAsOf(
+                    subject_id=str(subject_id),
+                    subject_type="CaseManagedRecovery",
+                    as_of=as_of,
+                    version=events[-1].originator_version,
+                    state=case,
+                    pauses_in_force=case.pauses,
+                    flags_in_force=tuple(f.kind for f in case.flags),
+                    follow_ups_in_force=follow_ups,
+                )
             )
         plan = msp.fold(events)
         assert plan is not None
-        return StateAsOf(
-            subject_id=str(subject_id),
-            subject_type="ManagedServicePlan",
-            as_of=as_of,
-            version=events[-1].originator_version,
-            state=plan,
-            pauses_in_force=(),
-            flags_in_force=tuple(plan.safety_flags),
-            follow_ups_in_force=follow_ups,
+        return self._reveal(
+            StateAsOf(
+                subject_id=str(subject_id),
+                subject_type="ManagedServicePlan",
+                as_of=as_of,
+                version=events[-1].originator_version,
+                state=plan,
+                pauses_in_force=(),
+                flags_in_force=tuple(plan.safety_flags),
+                follow_ups_in_force=follow_ups,
+            )
         )
 
     def audit_report(

@@ -11,15 +11,30 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "PERSONAL",
     "Actor",
     "ApsLevel",
     "DomainEvent",
     "NonEmptyStr",
+    "OptionalPersonal",
+    "PersonalStr",
+    "PersonalText",
     "Role",
     "Snapshot",
 ]
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+PERSONAL: dict[str, Any] = {"x-personal": True}
+"""The JSON Schema mark of a field that identifies a customer (``"x-personal": true``)."""
+PersonalStr = Annotated[NonEmptyStr, Field(json_schema_extra=PERSONAL)]
+"""Text that identifies a customer (CRN, name, phone number, address): stored encrypted under
+the customer's own key when the store protects personal data (see
+:mod:`recoverycore.privacy`), and read as ``[erased]`` once that key is destroyed."""
+PersonalText = Annotated[str, Field(json_schema_extra=PERSONAL)]
+"""As :data:`PersonalStr`, where the text may be empty (an empty text is stored as is)."""
+OptionalPersonal = Annotated[str | None, Field(json_schema_extra=PERSONAL)]
+"""As :data:`PersonalStr`, where the field may be absent."""
 
 MAX_INT = 2**63 - 1
 """The largest integer the stored form (orjson, SQLite, PostgreSQL bigint) keeps."""

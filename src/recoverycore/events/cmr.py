@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recoverycore.events._envelope import DomainEvent, NonEmptyStr
+from recoverycore.events._envelope import DomainEvent, NonEmptyStr, PersonalStr, PersonalText
 
 PROCEDURE = "107-20112320"
 
@@ -77,8 +77,8 @@ class DayCount(_Value):
 
 
 class CustomerName(_Value):
-    surname: NonEmptyStr
-    first_name: NonEmptyStr
+    surname: PersonalStr
+    first_name: PersonalStr
 
 
 class Debt(_Value):
@@ -128,7 +128,7 @@ class CaseEvent(DomainEvent):
 
 # -- Table 1: new case --
 class CaseAllocated(CaseEvent):
-    crn: NonEmptyStr
+    crn: PersonalStr
     customer: CustomerName
     team: Team
     case_manager_id: NonEmptyStr
@@ -209,7 +209,7 @@ class PreCallSmsBlocked(CaseEvent):
 class ContactAttempted(CaseEvent):
     attempt_no: int
     channel: ContactChannel
-    number: str = ""
+    number: PersonalText = ""
     outcome: ContactOutcome
     actual_contact: bool
     voicemail_left: bool = False
@@ -220,7 +220,7 @@ class LetterIssued(CaseEvent):
     letter_id: NonEmptyStr
     code: LetterCode
     purpose: LetterPurpose
-    address: NonEmptyStr
+    address: PersonalStr
     address_confirmed: bool
     privacy_safeguarded: bool
     response_period: DayCount

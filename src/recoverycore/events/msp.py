@@ -7,7 +7,14 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recoverycore.events._envelope import MAX_INT, DomainEvent, LocalDatetime, NonEmptyStr
+from recoverycore.events._envelope import (
+    MAX_INT,
+    DomainEvent,
+    LocalDatetime,
+    NonEmptyStr,
+    OptionalPersonal,
+    PersonalStr,
+)
 
 __all__ = [
     "MSP_EVENT_TYPES",
@@ -140,8 +147,8 @@ class ContactPoint(_Value):
 
 class CustomerContactDetails(_Value):
     preferred_method: ContactChannel
-    phone: str | None = None
-    postal_address: str | None = None
+    phone: OptionalPersonal = None
+    postal_address: OptionalPersonal = None
 
 
 class MultiRecordCheck(_Value):
@@ -158,7 +165,7 @@ class MspEvent(DomainEvent):
 
 
 class MspRecorded(MspEvent):
-    crn: NonEmptyStr
+    crn: PersonalStr
     program: Program
     msp_type: MspType
     triggering_incidents: tuple[IncidentRef, ...] = ()
@@ -188,7 +195,7 @@ class MspWithdrawn(MspEvent):
 class MspContactAttempted(MspEvent):
     attempt_no: int
     channel: Literal["PHONE"] = "PHONE"
-    number_called: NonEmptyStr
+    number_called: PersonalStr
     person_contacted: PersonContacted = "CUSTOMER"
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
@@ -197,8 +204,8 @@ class MspContactAttempted(MspEvent):
 
 class MspRepresentativeContacted(MspEvent):
     representative_role: Literal["POA", "NOMINEE", "PPE"]
-    representative_name: NonEmptyStr
-    number_called: NonEmptyStr
+    representative_name: PersonalStr
+    number_called: PersonalStr
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
     note_text: NonEmptyStr
@@ -264,7 +271,7 @@ class MspLetterAttached(MspEvent):
 
 class MspLetterSent(MspEvent):
     letter_id: NonEmptyStr
-    address: NonEmptyStr
+    address: PersonalStr
     delivery_method: DeliveryMethod
     tracking_id: NonEmptyStr
     includes_contact_card: bool

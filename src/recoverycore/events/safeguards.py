@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from recoverycore.events._envelope import DomainEvent, NonEmptyStr
+from recoverycore.events._envelope import DomainEvent, NonEmptyStr, PersonalStr
 
 __all__ = ["CustomerAggregateLinked", "SafeguardEvent", "SafeguardReactionRequested"]
 
@@ -15,7 +15,7 @@ SafetyFlagKind = Literal["SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT"]
 class SafeguardEvent(DomainEvent):
     aggregate_type: ClassVar[str] = "Customer"
 
-    crn: NonEmptyStr
+    crn: PersonalStr
 
 
 class CustomerAggregateLinked(SafeguardEvent):

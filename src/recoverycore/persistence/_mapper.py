@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from recoverycore.events._envelope import Snapshot
+from recoverycore.persistence._chain import unseal
+from recoverycore.persistence._personal import (
+    ERASED,
+    PersonalData,
+    is_token,
+    personal_spec,
+    remember_protected_form,
+)
 from recoverycore.persistence._transcoder import OrjsonTranscoder
 
 __all__ = ["PydanticMapper"]
@@ -25,7 +35,15 @@ class PydanticMapper(Mapper[UUID]):
     class's ``upcast_v1_v2(state)``, ``upcast_v2_v3(state)``, ... static methods in turn on the
     stored dict before the model is validated. Events that are not pydantic models are mapped
     by eventsourcing's own :class:`Mapper`, so this mapper can serve any application.
+
+    With ``personal`` set (applications set it from the store's configuration, see
+    :mod:`recoverycore.persistence._personal`), fields marked personal are stored as tokens
+    encrypted under their customer's key and read back as plaintext, or as ``[erased]`` once
+    the key is destroyed; snapshots of a customer's plans and cases are stored encrypted whole.
+    Reading strips the hash-chain seal an application's event store puts before the bytes.
     """
+
+    personal: PersonalData | None = None
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         if not isinstance(domain_event, BaseModel):
@@ -37,6 +55,16 @@ class PydanticMapper(Mapper[UUID]):
         else:
             state = domain_event.model_dump(mode="json", exclude=_POSITION)
             encode = transcoder.encode
+        personal = self.personal
+        if personal is not None:
+            if isinstance(domain_event, Snapshot):
+                subject = personal.snapshot_subject(domain_event.originator_id)
+                if subject is not None:
+                    state["state"] = personal.seal(subject, orjson.dumps(state["state"]).decode())
+            else:
+                spec = personal_spec(type(domain_event))
+                if spec:
+                    personal.protect(state, spec, domain_event.originator_id)
         class_version: int = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -56,7 +84,7 @@ class PydanticMapper(Mapper[UUID]):
         cls = resolve_topic(stored_event.topic)
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             return super().to_domain_event(stored_event)
-        stored_state = stored_event.state
+        stored_state = unseal(stored_event.state)
         try:
             if self.cipher:
                 stored_state = self.cipher.decrypt(stored_state)
@@ -75,6 +103,28 @@ class PydanticMapper(Mapper[UUID]):
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
+        personal = self.personal
+        if personal is not None:
+            if cls is Snapshot and is_token(state.get("state")):
+                text = personal.open(state["state"])
+                if text == ERASED:
+                    msg = (
+                        f"The snapshot of {stored_event.originator_id} at version "
+                        f"{stored_event.originator_version} belongs to a forgotten customer; "
+                        "forget() deletes such snapshots: delete it and replay the events."
+                    )
+                    raise MapperDeserialisationError(msg)
+                state["state"] = orjson.loads(text)
+            else:
+                spec = personal_spec(cls)
+                if spec:
+                    protected = orjson.dumps(state)
+                    personal.reveal_fields(state, spec)
+                    state["originator_id"] = stored_event.originator_id
+                    state["originator_version"] = stored_event.originator_version
+                    event = cls.model_validate(state)
+                    remember_protected_form(event, protected)
+                    return cast(DomainEventProtocol[UUID], event)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[UUID], cls.model_validate(state))

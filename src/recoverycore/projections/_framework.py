@@ -31,6 +31,8 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import resolve_topic
 from pydantic import ConfigDict
 
+from recoverycore.persistence._chain import unseal
+
 if TYPE_CHECKING:  # pragma: no cover
     from eventsourcing.persistence import Cipher, Compressor
 
@@ -115,7 +117,7 @@ def fact_decoder(
     application's mapper does, parse the JSON, apply the event class's upcasters."""
 
     def decode(notification: Notification) -> Fact:
-        state = notification.state
+        state = unseal(notification.state)
         if cipher is not None:
             state = cipher.decrypt(state)
         if compressor is not None:

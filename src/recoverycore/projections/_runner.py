@@ -31,6 +31,7 @@ from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel
 
 from recoverycore.persistence import OrjsonTranscoder
+from recoverycore.persistence._personal import protected_form
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
@@ -243,7 +244,9 @@ def _stored_json(domain_event: DomainEventProtocol[Any]) -> bytes:
 
 
 def fact_of(domain_event: DomainEventProtocol[Any], tracking: Tracking) -> Fact:
-    stored = _stored_json(domain_event)
+    # An event read from a store that protects personal data keeps its stored (tokenised)
+    # JSON beside it: the view stores that, as a rebuild from the log does.
+    stored = protected_form(domain_event) or _stored_json(domain_event)
     return Fact(
         application=tracking.application_name,
         position=tracking.notification_id,

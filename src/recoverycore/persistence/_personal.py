@@ -1,0 +1,605 @@
+"""Personal data stored encrypted under a key per customer, and erased by destroying the key.
+
+Event fields marked :data:`~recoverycore.events.PERSONAL` (a customer's CRN, name, phone
+numbers, addresses) are stored as *tokens*: ``pii1:<subject>:<ciphertext>``, where the subject
+is the customer's pseudonymous record id (``uuid5`` of the CRN, the same id the safeguard policy
+uses) and the ciphertext is AES-SIV under that customer's own 512-bit key. AES-SIV is
+deterministic, so the same value of the same customer always gives the same token: the views
+can still group and join on a CRN without ever holding it. Keys live in a key store beside the
+events (``<store>.keys.db`` for SQLite, a table in the store's schema for PostgreSQL).
+
+Reading a token whose key was destroyed (``recoverycore forget CRN``) gives :data:`ERASED`, so
+every history still replays; the chain covers the stored tokens, so it still verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import sqlite3
+import threading
+import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel
+
+from recoverycore.errors import RuleViolation
+
+__all__ = [
+    "ERASED",
+    "PERSONAL_DATA",
+    "KeyStore",
+    "MemoryKeyStore",
+    "PersonalData",
+    "PersonalDataErased",
+    "PostgresKeyStore",
+    "SQLiteKeyStore",
+    "is_token",
+    "keys_path",
+    "personal_data_for",
+    "personal_spec",
+    "subject_of_crn",
+]
+
+ERASED = "[erased]"
+"""What a personal field reads as once its customer's key has been destroyed."""
+
+PERSONAL_DATA = "RECOVERYCORE_PERSONAL_DATA"
+"""Environment variable: ``protect`` (the default for SQLite files and PostgreSQL) stores
+personal fields encrypted under a key per customer; ``plain`` stores them as they are (the
+default for in-memory stores, where nothing is at rest)."""
+
+_TOKEN = re.compile(r"pii1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
+_PREFIX = "pii1:"
+_CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
+"""The safeguard policy's customer namespace (``policies.safeguards.customer_id``)."""
+
+
+def subject_of_crn(crn: str) -> str:
+    """The key subject of a customer: their pseudonymous record id, as hex."""
+    return uuid5(_CUSTOMER_NS, "".join(crn.split()).upper()).hex
+
+
+def is_token(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_PREFIX) and bool(_TOKEN.fullmatch(value))
+
+
+class PersonalDataErased(RuleViolation):
+    """New personal data for a customer whose key was destroyed (``forget``) is refused."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            "X-R-PRIVACY",
+            f"The customer (record {subject}) has been forgotten: their key was destroyed, "
+            "so no new personal data can be recorded for them.",
+            "Record the action without the customer's personal details (or, if the customer "
+            "has come back, allocate a new record for them).",
+        )
+        self.subject = subject
+
+
+# -- which fields are personal --------------------------------------------------------------------
+Spec = dict[str, Any]
+"""Field name -> ``True`` (personal) or the spec of a nested model (applied to each item of a
+tuple or list of models)."""
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType) or origin in (tuple, list):
+        return [m for arg in get_args(annotation) for m in _models_in(arg)]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+@cache
+def personal_spec(model: type[BaseModel]) -> Spec:
+    """The personal fields of ``model`` (and of the models nested in it)."""
+    spec: Spec = {}
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("x-personal"):
+            spec[name] = True
+            continue
+        for nested in _models_in(info.annotation):
+            sub = personal_spec(nested)
+            if sub:
+                spec[name] = sub
+    return spec
+
+
+def _apply(obj: dict[str, Any], spec: Spec, fn: Any) -> None:
+    for name, sub in spec.items():
+        value = obj.get(name)
+        if value is None:
+            continue
+        if sub is True:
+            if isinstance(value, str) and value:
+                obj[name] = fn(value)
+        elif isinstance(value, dict):
+            _apply(value, sub, fn)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, dict):
+                    _apply(item, sub, fn)
+
+
+_PROTECTED_FORMS: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
+
+
+def remember_protected_form(event: Any, stored_json: bytes) -> None:
+    """Keep the stored JSON (with tokens) of an event read with its personal fields revealed,
+    for as long as the event lives, so views fed live store what a rebuild reads."""
+    _PROTECTED_FORMS[event] = stored_json
+
+
+def protected_form(event: Any) -> bytes | None:
+    """The stored JSON of an event read from a protected store (``None`` otherwise)."""
+    try:
+        return _PROTECTED_FORMS.get(event)
+    except TypeError:
+        return None
+
+
+# -- keys -----------------------------------------------------------------------------------------
+class KeyStore(ABC):
+    """Customers' keys, and which customer each plan or case belongs to.
+
+    A forgotten customer keeps a row with no key (a tombstone), so new personal data for them is
+    refused rather than encrypted under a fresh key.
+    """
+
+    @abstractmethod
+    def get(self, subject: str) -> tuple[bool, bytes | None]:
+        """``(known, key)``: ``(False, None)`` if never seen, ``(True, None)`` if forgotten."""
+
+    @abstractmethod
+    def create(self, subject: str, key: bytes) -> bytes:
+        """Store ``key`` for ``subject`` unless it already has a row; the key in force."""
+
+    @abstractmethod
+    def link(self, aggregate_id: str, subject: str) -> None: ...
+
+    @abstractmethod
+    def subject_of(self, aggregate_id: str) -> str | None: ...
+
+    @abstractmethod
+    def aggregates_of(self, subject: str) -> list[str]: ...
+
+    @abstractmethod
+    def destroy(self, subject: str) -> bool:
+        """Overwrite and drop the key; ``True`` if there was one."""
+
+    def close(self) -> None:
+        return None
+
+
+class MemoryKeyStore(KeyStore):
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes | None] = {}
+        self._links: dict[str, str] = {}
+
+    def get(self, subject: str) -> tuple[bool, bytes | None]:
+        return subject in self._keys, self._keys.get(subject)
+
+    def create(self, subject: str, key: bytes) -> bytes:
+        existing = self._keys.setdefault(subject, key)
+        if existing is None:
+            raise PersonalDataErased(subject)
+        return existing
+
+    def link(self, aggregate_id: str, subject: str) -> None:
+        self._links.setdefault(aggregate_id, subject)
+
+    def subject_of(self, aggregate_id: str) -> str | None:
+        return self._links.get(aggregate_id)
+
+    def aggregates_of(self, subject: str) -> list[str]:
+        return sorted(a for a, s in self._links.items() if s == subject)
+
+    def destroy(self, subject: str) -> bool:
+        had = self._keys.get(subject) is not None
+        self._keys[subject] = None
+        return had
+
+
+_KEYS_DDL = (
+    "CREATE TABLE IF NOT EXISTS {t}customer_keys (subject TEXT PRIMARY KEY, key {blob})",
+    "CREATE TABLE IF NOT EXISTS {t}customer_links"
+    " (aggregate_id TEXT PRIMARY KEY, subject TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {i}customer_links_subject ON {t}customer_links (subject)",
+)
+
+
+_SELECT_KEY = "SELECT key FROM customer_keys WHERE subject = ?"
+
+
+class SQLiteKeyStore(KeyStore):
+    """Keys in their own SQLite file (``<store>.keys.db``), with ``secure_delete`` on so a
+    destroyed key is overwritten in the file, and a rollback journal (not WAL) so no copy of it
+    is left in a log beside it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, timeout=30, isolation_level=None
+        )
+        self._conn.execute("PRAGMA secure_delete = ON")
+        self._conn.execute("PRAGMA journal_mode = DELETE")
+        with self._tx() as c:
+            for ddl in _KEYS_DDL:
+                c.execute(ddl.format(t="", i="", blob="BLOB"))
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def get(self, subject: str) -> tuple[bool, bytes | None]:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
+            ).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
+    def create(self, subject: str, key: bytes) -> bytes:
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO customer_keys (subject, key) VALUES (?, ?)"
+                " ON CONFLICT (subject) DO NOTHING",
+                (subject, key),
+            )
+            row = c.execute(
+                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
+            ).fetchone()
+        if row[0] is None:
+            raise PersonalDataErased(subject)
+        return bytes(row[0])
+
+    def link(self, aggregate_id: str, subject: str) -> None:
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO customer_links (aggregate_id, subject) VALUES (?, ?)"
+                " ON CONFLICT (aggregate_id) DO NOTHING",
+                (aggregate_id, subject),
+            )
+
+    def subject_of(self, aggregate_id: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT subject FROM customer_links WHERE aggregate_id = ?", (aggregate_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def aggregates_of(self, subject: str) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT aggregate_id FROM customer_links WHERE subject = ? ORDER BY aggregate_id",
+                (subject,),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def destroy(self, subject: str) -> bool:
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
+            ).fetchone()
+            had = row is not None and row[0] is not None
+            if had:
+                c.execute(
+                    "UPDATE customer_keys SET key = zeroblob(length(key)) WHERE subject = ?",
+                    (subject,),
+                )
+            c.execute(
+                "INSERT INTO customer_keys (subject, key) VALUES (?, NULL)"
+                " ON CONFLICT (subject) DO UPDATE SET key = NULL",
+                (subject,),
+            )
+        with self._lock:
+            self._conn.execute("VACUUM")
+        return had
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresKeyStore(KeyStore):
+    """Keys in a table of the store's own PostgreSQL database and schema.
+
+    ``destroy`` overwrites the key and runs ``VACUUM FULL`` on the table, which rewrites it
+    without the old row versions. PostgreSQL's write-ahead log and any backups keep the old
+    pages until they are recycled: rotate them as your retention policy says.
+    """
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        import psycopg
+
+        schema = env.get("POSTGRES_SCHEMA") or ""
+        self._t = f"{schema}." if schema else ""
+        self._i = ""
+        self._conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env.get("POSTGRES_HOST") or "127.0.0.1",
+            port=env.get("POSTGRES_PORT") or "5432",
+            user=env.get("POSTGRES_USER") or "postgres",
+            password=env.get("POSTGRES_PASSWORD") or "",
+            autocommit=True,
+        )
+        self._lock = threading.Lock()
+        with self._lock, self._conn.transaction():
+            # Serialise the DDL between processes creating the tables at once.
+            self._conn.execute("SELECT pg_advisory_xact_lock(7350011)")
+            for ddl in _KEYS_DDL:
+                self._conn.execute(ddl.format(t=self._t, i=self._i, blob="BYTEA").encode())
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        with self._lock:
+            return self._conn.execute(sql.format(t=self._t).encode(), params).fetchone()
+
+    def get(self, subject: str) -> tuple[bool, bytes | None]:
+        row = self._one("SELECT key FROM {t}customer_keys WHERE subject = %s", (subject,))
+        return (False, None) if row is None else (True, None if row[0] is None else bytes(row[0]))
+
+    def create(self, subject: str, key: bytes) -> bytes:
+        with self._lock, self._conn.transaction():
+            self._conn.execute(
+                f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, %s)"
+                " ON CONFLICT (subject) DO NOTHING".encode(),
+                (subject, key),
+            )
+            row = self._conn.execute(
+                f"SELECT key FROM {self._t}customer_keys WHERE subject = %s".encode(), (subject,)
+            ).fetchone()
+        if row is None or row[0] is None:
+            raise PersonalDataErased(subject)
+        return bytes(row[0])
+
+    def link(self, aggregate_id: str, subject: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                f"INSERT INTO {self._t}customer_links (aggregate_id, subject) VALUES (%s, %s)"
+                " ON CONFLICT (aggregate_id) DO NOTHING".encode(),
+                (aggregate_id, subject),
+            )
+
+    def subject_of(self, aggregate_id: str) -> str | None:
+        row = self._one(
+            "SELECT subject FROM {t}customer_links WHERE aggregate_id = %s", (aggregate_id,)
+        )
+        return None if row is None else str(row[0])
+
+    def aggregates_of(self, subject: str) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT aggregate_id FROM {self._t}customer_links WHERE subject = %s"
+                " ORDER BY aggregate_id".encode(),
+                (subject,),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def destroy(self, subject: str) -> bool:
+        with self._lock:
+            with self._conn.transaction():
+                row = self._conn.execute(
+                    f"SELECT key FROM {self._t}customer_keys WHERE subject = %s"
+                    " FOR UPDATE".encode(),
+                    (subject,),
+                ).fetchone()
+                had = row is not None and row[0] is not None
+                self._conn.execute(
+                    f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, NULL)"
+                    " ON CONFLICT (subject) DO UPDATE SET key = NULL".encode(),
+                    (subject,),
+                )
+            self._conn.execute(f"VACUUM FULL {self._t}customer_keys".encode())
+        return had
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def keys_path(store_path: str) -> str:
+    """The key file beside a SQLite store: ``recoverycore.db`` -> ``recoverycore.keys.db``."""
+    base = Path(store_path)
+    return str(base.with_name(f"{base.stem}.keys{base.suffix or '.db'}"))
+
+
+# -- encryption -----------------------------------------------------------------------------------
+class PersonalData:
+    """Encrypts and reveals the personal fields of stored events with customers' keys.
+
+    One instance per store and process is shared by every application on that store (see
+    :func:`personal_data_for`), so keys are read once. A key destroyed by another process is
+    still held by a running process that had read it, until that process restarts.
+    """
+
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
+        self._cache: dict[str, bytes | None] = {}
+        self._links: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # keys
+    def _key(self, subject: str) -> bytes | None:
+        try:
+            return self._cache[subject]
+        except KeyError:
+            pass
+        known, key = self.keys.get(subject)
+        key = bytes(key) if key is not None else None
+        if known:
+            self._cache[subject] = key
+        return key
+
+    def _key_for_writing(self, subject: str) -> bytes:
+        key = self._key(subject)
+        if key is not None:
+            return key
+        if subject in self._cache:  # forgotten
+            raise PersonalDataErased(subject)
+        key = self.keys.create(subject, os.urandom(64))
+        self._cache[subject] = key
+        return key
+
+    def subject_for(self, aggregate_id: UUID, crn: str | None) -> str:
+        """The customer an event of ``aggregate_id`` belongs to (linking it on first sight)."""
+        agg = aggregate_id.hex
+        subject = self._links.get(agg)
+        if subject is not None:
+            return subject
+        if crn:
+            subject = subject_of_crn(crn)
+            self.keys.link(agg, subject)
+        else:
+            subject = self.keys.subject_of(agg) or agg
+        self._links[agg] = subject
+        return subject
+
+    def snapshot_subject(self, aggregate_id: UUID) -> str | None:
+        """The customer a plan or case belongs to, ``None`` if it holds no personal data."""
+        agg = aggregate_id.hex
+        subject = self._links.get(agg)
+        if subject is None:
+            subject = self.keys.subject_of(agg)
+            if subject is not None:
+                self._links[agg] = subject
+        return subject
+
+    # tokens
+    def seal(self, subject: str, value: str) -> str:
+        from Crypto.Cipher import AES
+
+        cipher = AES.new(self._key_for_writing(subject), AES.MODE_SIV)
+        ciphertext, tag = cipher.encrypt_and_digest(value.encode())
+        return (
+            f"{_PREFIX}{subject}:{base64.urlsafe_b64encode(tag + ciphertext).rstrip(b'=').decode()}"
+        )
+
+    def open(self, token: str) -> str:
+        """The plaintext of a token (:data:`ERASED` once its key is destroyed)."""
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            return token
+        key = self._key(match.group(1))
+        if key is None:
+            return ERASED
+        from Crypto.Cipher import AES
+
+        raw = base64.urlsafe_b64decode(match.group(2) + "=" * (-len(match.group(2)) % 4))
+        cipher = AES.new(key, AES.MODE_SIV)
+        return cipher.decrypt_and_verify(raw[16:], raw[:16]).decode()
+
+    def token_for_crn(self, crn: str) -> str | None:
+        """The token a CRN is stored as (to find a customer's records), ``None`` if unknown or
+        forgotten."""
+        subject = subject_of_crn(crn)
+        if self._key(subject) is None:
+            return None
+        return self.seal(subject, crn)
+
+    # whole events
+    def protect(self, state: dict[str, Any], spec: Spec, aggregate_id: UUID) -> None:
+        """Replace the personal fields of a stored event's state by tokens, in place."""
+        crn = state.get("crn") if isinstance(state.get("crn"), str) else None
+        subject = self.subject_for(aggregate_id, crn)
+        _apply(state, spec, lambda v: v if is_token(v) else self.seal(subject, v))
+
+    def reveal_fields(self, state: dict[str, Any], spec: Spec) -> None:
+        """Replace the tokens in a stored event's personal fields by their plaintext."""
+        _apply(state, spec, lambda v: self.open(v) if is_token(v) else v)
+
+    def reveal(self, obj: Any) -> Any:
+        """A copy of any JSON-like value with every token replaced by its plaintext."""
+        if isinstance(obj, str):
+            return self.open(obj) if is_token(obj) else obj
+        if isinstance(obj, dict):
+            return {k: self.reveal(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return type(obj)(self.reveal(v) for v in obj)
+        return obj
+
+    def forget(self, crn: str) -> ForgetResult:
+        subject = subject_of_crn(crn)
+        aggregates = self.keys.aggregates_of(subject)
+        destroyed = self.keys.destroy(subject)
+        with self._lock:
+            self._cache[subject] = None
+        return ForgetResult(subject=subject, key_destroyed=destroyed, aggregates=aggregates)
+
+
+class ForgetResult(BaseModel):
+    subject: str
+    """The customer's pseudonymous record id."""
+    key_destroyed: bool
+    """False when there was no key (never recorded, or already forgotten)."""
+    aggregates: list[str]
+    """The plans, cases and records whose personal fields now read as erased (hex ids)."""
+
+
+_SHARED: dict[str, PersonalData] = {}
+_SHARED_LOCK = threading.Lock()
+_MEMORY = "memory"
+
+
+def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
+    """The shared :class:`PersonalData` of the store ``env`` describes, or ``None`` when its
+    personal data is stored plain (:data:`PERSONAL_DATA`)."""
+    raw = dict(env)
+    module = raw.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
+    dbname = raw.get("SQLITE_DBNAME") or ""
+    in_memory = module.endswith("popo") or (
+        module.endswith("sqlite") and (dbname == ":memory:" or dbname.startswith("file:"))
+    )
+    mode = (raw.get(PERSONAL_DATA) or ("plain" if in_memory else "protect")).lower()
+    if mode not in ("protect", "plain"):
+        raise ValueError(f"{PERSONAL_DATA} must be 'protect' or 'plain', not {mode!r}.")
+    if mode == "plain":
+        return None
+    if in_memory:
+        where = _MEMORY
+    elif module.endswith("sqlite"):
+        where = "sqlite:" + os.path.abspath(keys_path(dbname))
+    elif module.endswith("postgres"):
+        where = "postgres:" + ":".join(
+            raw.get(k) or ""
+            for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME", "POSTGRES_SCHEMA")
+        )
+    else:
+        raise ValueError(
+            f"Personal data protection does not support {module}; set {PERSONAL_DATA}=plain."
+        )
+    with _SHARED_LOCK:
+        shared = _SHARED.get(where)
+        if shared is None:
+            if where == _MEMORY:
+                store: KeyStore = MemoryKeyStore()
+            elif where.startswith("sqlite:"):
+                store = SQLiteKeyStore(where.removeprefix("sqlite:"))
+            else:
+                store = PostgresKeyStore(raw)
+            shared = _SHARED[where] = PersonalData(store)
+        return shared
+
+
+def release_personal_data() -> None:
+    """Close every shared key store (tests, and processes that open many stores)."""
+    with _SHARED_LOCK:
+        for shared in _SHARED.values():
+            shared.keys.close()
+        _SHARED.clear()
