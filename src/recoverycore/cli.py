@@ -17,6 +17,7 @@ import orjson
 import structlog
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
@@ -35,8 +36,10 @@ from recoverycore.demo import (
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
+from recoverycore.integrity import VerifyResult, verify
 from recoverycore.persistence import resolve_store_env
 from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, follow, run_policies
+from recoverycore.privacy import forget
 from recoverycore.projections import VIEWS, Compliance, Progress, Timeline
 from recoverycore.projections.workload import Workload
 from recoverycore.read_models import AuditReport, ReadModels, follow_views
@@ -135,13 +138,13 @@ def print_history(events: list[DomainEvent], title: str) -> None:
             e.procedure_ref + (f" | rules: {', '.join(e.rules_applied)}" if e.rules_applied else "")
         ]
         if details := _summary(e):
-            lines.append(details)
+            lines.append(escape(details))
         if e.reasons:
-            lines.append("[italic]reasons:[/] " + " ".join(e.reasons))
+            lines.append("[italic]reasons:[/] " + escape(" ".join(e.reasons)))
         if e.evidence_refs:
-            lines.append("evidence: " + ", ".join(e.evidence_refs))
+            lines.append("evidence: " + escape(", ".join(e.evidence_refs)))
         if e.authority:
-            lines.append("authority: " + e.authority)
+            lines.append("authority: " + escape(e.authority))
         table.add_row(str(e.sequence), when, who, "\n".join(lines))
     console.print(table)
 
@@ -620,8 +623,8 @@ def print_timeline(timeline: Timeline, title: str) -> None:
             str(e.version),
             e.occurred_at.isoformat(timespec="minutes"),
             f"{e.staff_id} ({e.role}, {e.aps_level})",
-            f"{e.event_type}\n{details}",
-            why,
+            f"{e.event_type}\n{escape(details)}",
+            escape(why),
             f"{e.procedure_ref or ''}\n{', '.join(e.rules_applied)}",
             follow_ups,
         )
@@ -765,6 +768,107 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="Which output.")]) -
         raise typer.Exit(code=2)
     sys.stdout.write(orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2).decode())
     sys.stdout.write("\n")
+
+
+@app.command("verify")
+def verify_command(
+    subject_id: Annotated[
+        UUID | None,
+        typer.Argument(
+            help="A plan, case or record id (default: the whole store).", show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Check that every stored event is the one recorded: recompute each aggregate's hash chain
+    and report any event altered, removed, inserted or reordered (exit 1 if anything is)."""
+    env = resolve_store_env(db)
+    if subject_id is not None:
+        result = verify(env, aggregate_id=subject_id)
+    else:
+        with RichProgress(
+            TextColumn("verifying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = verify(env, progress=progress)
+    if subject_id is not None and result.aggregates == 0:
+        err.print(
+            f"[red]Nothing is recorded on {subject_id}.[/] Check the id and the store (--db)."
+        )
+        raise typer.Exit(code=1)
+    if fmt is Format.json:
+        _write_json(result)
+    else:
+        print_verification(result)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+def print_verification(result: VerifyResult) -> None:
+    scope = "the whole store" if result.scope == "store" else result.scope
+    console.print(
+        f"Verified {scope}: {result.events} event(s) in {result.aggregates} histories "
+        f"({result.chain} chain"
+        + (f", checked against the {result.witness}" if result.witness else "")
+        + ")."
+    )
+    if result.heads:
+        console.print(f"Head: version {result.heads['version']}, digest {result.heads['digest']}")
+    if result.ok:
+        console.print("[green]Every history is intact.[/]")
+        return
+    table = Table(title=f"{len(result.findings)} finding(s)", expand=True)
+    for column in ("log", "aggregate", "version", "finding", "detail"):
+        table.add_column(column)
+    for f in result.findings:
+        versions = str(f.version) + (
+            f"-{f.last_version}" if f.last_version and f.last_version != f.version else ""
+        )
+        table.add_row(
+            f.application, f.aggregate_id, versions, f"[red]{f.kind}[/]", escape(f.detail)
+        )
+    console.print(table)
+
+
+@app.command("forget")
+def forget_command(
+    crn: Annotated[str, typer.Argument(help="The customer's CRN.", show_default=False)],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Erase a customer's personal data: destroy their key, so their name, CRN, phone numbers
+    and addresses read as [erased] everywhere (histories, views, reports); histories still
+    replay and verify."""
+    env = resolve_store_env(db)
+    try:
+        done = forget(env, crn)
+    except ValueError as plain:
+        err.print(f"[red]{escape(str(plain))}[/]")
+        raise typer.Exit(code=1) from None
+    if fmt is Format.json:
+        _write_json(done)
+        return
+    if done.key_destroyed:
+        console.print(
+            f"Forgot customer record {done.customer_record}: key destroyed; "
+            f"{len(done.records)} record(s) now read as erased; "
+            f"{done.snapshots_deleted} snapshot(s) deleted."
+        )
+    else:
+        console.print(
+            f"No key to destroy for customer record {done.customer_record} "
+            "(nothing recorded for this CRN, or already forgotten)."
+        )
 
 
 def main() -> None:
