@@ -19,6 +19,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,10 @@ PERSONAL_DATA = "RECOVERYCORE_PERSONAL_DATA"
 """Environment variable: ``protect`` (the default for SQLite files and PostgreSQL) stores
 personal fields encrypted under a key per customer; ``plain`` stores them as they are (the
 default for in-memory stores, where nothing is at rest)."""
+
+KEY_CACHE_SECONDS = "RECOVERYCORE_KEY_CACHE_SECONDS"
+"""Environment variable: how long a running application keeps a customer's key in memory
+(default 60 seconds) before reading it again, so a ``forget`` elsewhere takes effect."""
 
 _TOKEN = re.compile(r"pii1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
 _PREFIX = "pii1:"
@@ -226,37 +231,44 @@ _SELECT_KEY = "SELECT key FROM customer_keys WHERE subject = ?"
 class SQLiteKeyStore(KeyStore):
     """Keys in their own SQLite file (``<store>.keys.db``), with ``secure_delete`` on so a
     destroyed key is overwritten in the file, and a rollback journal (not WAL) so no copy of it
-    is left in a log beside it."""
+    is left in a log beside it. A connection is opened per operation (keys are read once per
+    process and customer), so no file stays open."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, timeout=30, isolation_level=None
-        )
-        self._conn.execute("PRAGMA secure_delete = ON")
-        self._conn.execute("PRAGMA journal_mode = DELETE")
         with self._tx() as c:
             for ddl in _KEYS_DDL:
                 c.execute(ddl.format(t="", i="", blob="BLOB"))
 
     @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("PRAGMA journal_mode = DELETE")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with self._lock, self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        with self._lock, self._connection() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def get(self, subject: str) -> tuple[bool, bytes | None]:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
-            ).fetchone()
-        return (False, None) if row is None else (True, row[0])
+        rows = self._query(_SELECT_KEY, (subject,))
+        return (False, None) if not rows else (True, rows[0][0])
 
     def create(self, subject: str, key: bytes) -> bytes:
         with self._tx() as c:
@@ -281,18 +293,16 @@ class SQLiteKeyStore(KeyStore):
             )
 
     def subject_of(self, aggregate_id: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT subject FROM customer_links WHERE aggregate_id = ?", (aggregate_id,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._query(
+            "SELECT subject FROM customer_links WHERE aggregate_id = ?", (aggregate_id,)
+        )
+        return None if not rows else str(rows[0][0])
 
     def aggregates_of(self, subject: str) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT aggregate_id FROM customer_links WHERE subject = ? ORDER BY aggregate_id",
-                (subject,),
-            ).fetchall()
+        rows = self._query(
+            "SELECT aggregate_id FROM customer_links WHERE subject = ? ORDER BY aggregate_id",
+            (subject,),
+        )
         return [str(r[0]) for r in rows]
 
     def destroy(self, subject: str) -> bool:
@@ -311,12 +321,9 @@ class SQLiteKeyStore(KeyStore):
                 " ON CONFLICT (subject) DO UPDATE SET key = NULL",
                 (subject,),
             )
-        with self._lock:
-            self._conn.execute("VACUUM")
+        with self._lock, self._connection() as conn:
+            conn.execute("VACUUM")
         return had
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class PostgresKeyStore(KeyStore):
@@ -324,46 +331,54 @@ class PostgresKeyStore(KeyStore):
 
     ``destroy`` overwrites the key and runs ``VACUUM FULL`` on the table, which rewrites it
     without the old row versions. PostgreSQL's write-ahead log and any backups keep the old
-    pages until they are recycled: rotate them as your retention policy says.
+    pages until they are recycled: rotate them as your retention policy says. A connection is
+    opened per operation (keys are read once per process and customer).
     """
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        import psycopg
-
         schema = env.get("POSTGRES_SCHEMA") or ""
         self._t = f"{schema}." if schema else ""
-        self._i = ""
-        self._conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env.get("POSTGRES_HOST") or "127.0.0.1",
-            port=env.get("POSTGRES_PORT") or "5432",
-            user=env.get("POSTGRES_USER") or "postgres",
-            password=env.get("POSTGRES_PASSWORD") or "",
-            autocommit=True,
-        )
-        self._lock = threading.Lock()
-        with self._lock, self._conn.transaction():
+        self._params: dict[str, Any] = {
+            "dbname": env["POSTGRES_DBNAME"],
+            "host": env.get("POSTGRES_HOST") or "127.0.0.1",
+            "port": env.get("POSTGRES_PORT") or "5432",
+            "user": env.get("POSTGRES_USER") or "postgres",
+            "password": env.get("POSTGRES_PASSWORD") or "",
+        }
+        with self._connection() as conn, conn.transaction():
             # Serialise the DDL between processes creating the tables at once.
-            self._conn.execute("SELECT pg_advisory_xact_lock(7350011)")
+            conn.execute("SELECT pg_advisory_xact_lock(7350011)")
             for ddl in _KEYS_DDL:
-                self._conn.execute(ddl.format(t=self._t, i=self._i, blob="BYTEA").encode())
+                conn.execute(ddl.format(t=self._t, i="", blob="BYTEA").encode())
 
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        with self._lock:
-            return self._conn.execute(sql.format(t=self._t).encode(), params).fetchone()
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        import psycopg
+
+        conn = psycopg.connect(**self._params, autocommit=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        with self._connection() as conn:
+            return list(conn.execute(sql.format(t=self._t).encode(), params).fetchall())
 
     def get(self, subject: str) -> tuple[bool, bytes | None]:
-        row = self._one("SELECT key FROM {t}customer_keys WHERE subject = %s", (subject,))
-        return (False, None) if row is None else (True, None if row[0] is None else bytes(row[0]))
+        rows = self._rows("SELECT key FROM {t}customer_keys WHERE subject = %s", (subject,))
+        if not rows:
+            return False, None
+        return True, None if rows[0][0] is None else bytes(rows[0][0])
 
     def create(self, subject: str, key: bytes) -> bytes:
-        with self._lock, self._conn.transaction():
-            self._conn.execute(
+        with self._connection() as conn, conn.transaction():
+            conn.execute(
                 f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, %s)"
                 " ON CONFLICT (subject) DO NOTHING".encode(),
                 (subject, key),
             )
-            row = self._conn.execute(
+            row = conn.execute(
                 f"SELECT key FROM {self._t}customer_keys WHERE subject = %s".encode(), (subject,)
             ).fetchone()
         if row is None or row[0] is None:
@@ -371,47 +386,41 @@ class PostgresKeyStore(KeyStore):
         return bytes(row[0])
 
     def link(self, aggregate_id: str, subject: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                f"INSERT INTO {self._t}customer_links (aggregate_id, subject) VALUES (%s, %s)"
-                " ON CONFLICT (aggregate_id) DO NOTHING".encode(),
-                (aggregate_id, subject),
-            )
+        self._rows(
+            "INSERT INTO {t}customer_links (aggregate_id, subject) VALUES (%s, %s)"
+            " ON CONFLICT (aggregate_id) DO NOTHING RETURNING subject",
+            (aggregate_id, subject),
+        )
 
     def subject_of(self, aggregate_id: str) -> str | None:
-        row = self._one(
+        rows = self._rows(
             "SELECT subject FROM {t}customer_links WHERE aggregate_id = %s", (aggregate_id,)
         )
-        return None if row is None else str(row[0])
+        return None if not rows else str(rows[0][0])
 
     def aggregates_of(self, subject: str) -> list[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT aggregate_id FROM {self._t}customer_links WHERE subject = %s"
-                " ORDER BY aggregate_id".encode(),
-                (subject,),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT aggregate_id FROM {t}customer_links WHERE subject = %s ORDER BY aggregate_id",
+            (subject,),
+        )
         return [str(r[0]) for r in rows]
 
     def destroy(self, subject: str) -> bool:
-        with self._lock:
-            with self._conn.transaction():
-                row = self._conn.execute(
+        with self._connection() as conn:
+            with conn.transaction():
+                row = conn.execute(
                     f"SELECT key FROM {self._t}customer_keys WHERE subject = %s"
                     " FOR UPDATE".encode(),
                     (subject,),
                 ).fetchone()
                 had = row is not None and row[0] is not None
-                self._conn.execute(
+                conn.execute(
                     f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, NULL)"
                     " ON CONFLICT (subject) DO UPDATE SET key = NULL".encode(),
                     (subject,),
                 )
-            self._conn.execute(f"VACUUM FULL {self._t}customer_keys".encode())
+            conn.execute(f"VACUUM FULL {self._t}customer_keys".encode())
         return had
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 def keys_path(store_path: str) -> str:
@@ -425,33 +434,42 @@ class PersonalData:
     """Encrypts and reveals the personal fields of stored events with customers' keys.
 
     One instance per store and process is shared by every application on that store (see
-    :func:`personal_data_for`), so keys are read once. A key destroyed by another process is
-    still held by a running process that had read it, until that process restarts.
+    :func:`personal_data_for`). Keys read from the key store are kept for ``key_cache_seconds``
+    (``RECOVERYCORE_KEY_CACHE_SECONDS``, default 60): a key destroyed by another process is
+    honoured by a running application within that time, and at once by the views' answers
+    (:meth:`reveal` reads the keys afresh).
     """
 
-    def __init__(self, keys: KeyStore) -> None:
+    def __init__(self, keys: KeyStore, *, key_cache_seconds: float = 60.0) -> None:
         self.keys = keys
+        self.key_cache_seconds = key_cache_seconds
         self._cache: dict[str, bytes | None] = {}
+        self._read_at: dict[str, float] = {}
         self._links: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # keys
-    def _key(self, subject: str) -> bytes | None:
-        try:
+    def _key(self, subject: str, *, fresh: bool = False) -> bytes | None:
+        if (
+            not fresh
+            and subject in self._cache
+            and time.monotonic() - self._read_at.get(subject, 0.0) < self.key_cache_seconds
+        ):
             return self._cache[subject]
-        except KeyError:
-            pass
         known, key = self.keys.get(subject)
         key = bytes(key) if key is not None else None
         if known:
             self._cache[subject] = key
+            self._read_at[subject] = time.monotonic()
+        else:
+            self._cache.pop(subject, None)
         return key
 
     def _key_for_writing(self, subject: str) -> bytes:
         key = self._key(subject)
         if key is not None:
             return key
-        if subject in self._cache:  # forgotten
+        if subject in self._cache and self._cache[subject] is None:  # forgotten
             raise PersonalDataErased(subject)
         key = self.keys.create(subject, os.urandom(64))
         self._cache[subject] = key
@@ -491,12 +509,19 @@ class PersonalData:
             f"{_PREFIX}{subject}:{base64.urlsafe_b64encode(tag + ciphertext).rstrip(b'=').decode()}"
         )
 
-    def open(self, token: str) -> str:
-        """The plaintext of a token (:data:`ERASED` once its key is destroyed)."""
+    def open(self, token: str, keys: dict[str, bytes | None] | None = None) -> str:
+        """The plaintext of a token (:data:`ERASED` once its key is destroyed). ``keys``, if
+        given, memoises keys read afresh from the key store."""
         match = _TOKEN.fullmatch(token)
         if match is None:
             return token
-        key = self._key(match.group(1))
+        subject = match.group(1)
+        if keys is None:
+            key = self._key(subject)
+        elif subject in keys:
+            key = keys[subject]
+        else:
+            key = keys[subject] = self._key(subject, fresh=True)
         if key is None:
             return ERASED
         from Crypto.Cipher import AES
@@ -524,14 +549,16 @@ class PersonalData:
         """Replace the tokens in a stored event's personal fields by their plaintext."""
         _apply(state, spec, lambda v: self.open(v) if is_token(v) else v)
 
-    def reveal(self, obj: Any) -> Any:
-        """A copy of any JSON-like value with every token replaced by its plaintext."""
+    def reveal(self, obj: Any, keys: dict[str, bytes | None] | None = None) -> Any:
+        """A copy of any JSON-like value with every token replaced by its plaintext, with each
+        customer's key read afresh (so a key destroyed elsewhere shows at once)."""
+        keys = {} if keys is None else keys
         if isinstance(obj, str):
-            return self.open(obj) if is_token(obj) else obj
+            return self.open(obj, keys) if is_token(obj) else obj
         if isinstance(obj, dict):
-            return {k: self.reveal(v) for k, v in obj.items()}
+            return {k: self.reveal(v, keys) for k, v in obj.items()}
         if isinstance(obj, list | tuple):
-            return type(obj)(self.reveal(v) for v in obj)
+            return type(obj)(self.reveal(v, keys) for v in obj)
         return obj
 
     def forget(self, crn: str) -> ForgetResult:
@@ -586,6 +613,14 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
         )
     with _SHARED_LOCK:
         shared = _SHARED.get(where)
+        if (
+            shared is not None
+            and where.startswith("sqlite:")
+            and not os.path.exists(where.removeprefix("sqlite:"))
+        ):
+            # The store was deleted (and may be made again at the same path): its keys and
+            # links are gone, so nothing remembered of them may be used.
+            shared = None
         if shared is None:
             if where == _MEMORY:
                 store: KeyStore = MemoryKeyStore()
@@ -593,7 +628,8 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
                 store = SQLiteKeyStore(where.removeprefix("sqlite:"))
             else:
                 store = PostgresKeyStore(raw)
-            shared = _SHARED[where] = PersonalData(store)
+            seconds = float(raw.get(KEY_CACHE_SECONDS) or 60)
+            shared = _SHARED[where] = PersonalData(store, key_cache_seconds=seconds)
         return shared
 
 
