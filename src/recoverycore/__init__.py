@@ -6,6 +6,9 @@
 * :class:`ReadModels` keeps the workload, audit and compliance views
   (:mod:`recoverycore.projections`) and answers their questions, including a plan's or case's
   state as of any past time or version.
+* :func:`verify` checks that every stored history is the one recorded (each event is sealed in
+  its aggregate's hash chain); :func:`forget` erases a customer's personal data, which is stored
+  encrypted under their own key (:mod:`recoverycore.privacy`).
 * :data:`recoverycore.rules.CATALOGUE` lists every rule, its text and source step.
 * :mod:`recoverycore.testing` has builders, given/when/then and Hypothesis strategies.
 """
@@ -49,6 +52,8 @@ from recoverycore.errors import (
     RuleViolation,
 )
 from recoverycore.events._envelope import Actor, DomainEvent, Role
+from recoverycore.integrity import Finding, VerifyResult, verify
+from recoverycore.privacy import Forgotten, PersonalDataErased, forget
 from recoverycore.read_models import AuditReport, ReadModels, StateAsOf
 from recoverycore.rules import CATALOGUE, Rule
 
@@ -69,6 +74,8 @@ __all__ = [
     "ConcurrentUpdateError",
     "DomainEvent",
     "ExpireMsp",
+    "Finding",
+    "Forgotten",
     "GrantOneOffVariation",
     "InviteCustomerToReview",
     "IssueContactCard",
@@ -76,6 +83,7 @@ __all__ = [
     "MspCommand",
     "MspConfig",
     "MspState",
+    "PersonalDataErased",
     "ReadModels",
     "RecordCustomerInformed",
     "RecordDecisionNotToContactDirectly",
@@ -98,6 +106,9 @@ __all__ = [
     "SimulatedClock",
     "StateAsOf",
     "SystemClock",
+    "VerifyResult",
     "WithdrawMsp",
     "__version__",
+    "forget",
+    "verify",
 ]

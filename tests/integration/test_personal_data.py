@@ -266,7 +266,7 @@ def test_after_forget_replay_views_verify_and_history_work_and_show_erased(
                     }
                 )
             )
-        assert refused.value.rule_id == "X-R-PRIVACY"
+        assert refused.value.rule_id == "PRIV-1"
         assert app.case(DEMO_CASE_ID).version == before
     # Forgetting again destroys nothing more.
     again = orjson.loads(_cli(folder, "forget", crn, "--format", "json").stdout)

@@ -82,7 +82,7 @@ class PersonalDataErased(RuleViolation):
 
     def __init__(self, subject: str) -> None:
         super().__init__(
-            "X-R-PRIVACY",
+            "PRIV-1",
             f"The customer (record {subject}) has been forgotten: their key was destroyed, "
             "so no new personal data can be recorded for them.",
             "Record the action without the customer's personal details (or, if the customer "
