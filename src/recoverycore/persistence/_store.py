@@ -26,6 +26,7 @@ TRANSCODER_TOPIC = get_topic(OrjsonTranscoder)
 DEFAULT_DB_PATH = Path("recoverycore.db")
 """The embedded SQLite file used by the CLI and examples when nothing else is said."""
 
+_SHARED_SETTINGS = frozenset({"CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC"})
 _CODEC = {"MAPPER_TOPIC": MAPPER_TOPIC, "TRANSCODER_TOPIC": TRANSCODER_TOPIC}
 
 
@@ -96,16 +97,25 @@ def resolve_store_env(
 ) -> dict[str, str]:
     """The store the command line and examples use.
 
-    In order: an explicit ``db`` path (``--db``); eventsourcing's own ``PERSISTENCE_MODULE`` with
+    eventsourcing's ``CIPHER_TOPIC``, ``CIPHER_KEY`` and ``COMPRESSOR_TOPIC`` and every
+    ``RECOVERYCORE_*`` setting in the environment are carried along, so the views, ``verify`` and
+    ``forget`` read the store as the applications wrote it. The store itself is, in order: an
+    explicit ``db`` path (``--db``); eventsourcing's own ``PERSISTENCE_MODULE`` with
     its variables (e.g. ``eventsourcing.postgres`` and ``POSTGRES_*``) when set in the
     environment; the ``RECOVERYCORE_DB`` path; else ``./recoverycore.db``.
     """
     environ = os.environ if environ is None else environ
+    # Settings every reader of the store needs too (the cipher, recoverycore's own switches).
+    shared = {
+        k: v
+        for k, v in environ.items()
+        if k in _SHARED_SETTINGS or (k.startswith("RECOVERYCORE_") and k != "RECOVERYCORE_DB")
+    }
     if db is not None:
-        return sqlite_env(db)
+        return {**shared, **sqlite_env(db)}
     if environ.get("PERSISTENCE_MODULE"):
         env = {k: v for k, v in environ.items() if k.isupper()}
         if env.get("SQLITE_DBNAME"):
             env = {**policy_databases(env["SQLITE_DBNAME"]), **env}
         return {**env, **_CODEC}
-    return sqlite_env(environ.get("RECOVERYCORE_DB") or DEFAULT_DB_PATH)
+    return {**shared, **sqlite_env(environ.get("RECOVERYCORE_DB") or DEFAULT_DB_PATH)}
