@@ -770,6 +770,87 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="Which output.")]) -
     sys.stdout.write("\n")
 
 
+# -- the case report -------------------------------------------------------------------------------
+
+
+class ReportFormatName(StrEnum):
+    html = "html"
+    json = "json"
+    text = "text"
+
+
+@app.command("report")
+def report_command(
+    subject_id: Annotated[
+        UUID | None, typer.Argument(help="The plan or case id.", show_default=False)
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file (default: stdout). Its extension (.html, .json, "
+            ".txt) chooses the format unless --format is given.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormatName | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html (one self-contained page), json (the audit export) or text; default: "
+            "from --output's extension, else html.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    version: Annotated[
+        int | None, typer.Option(help="Only the first VERSION events of the plan or case.")
+    ] = None,
+    schemas: Annotated[
+        bool,
+        typer.Option(
+            "--schemas",
+            help="Print the JSON Schema of the json report and of every event type, and exit.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """One self-contained report of a plan or case for an auditor: summary, hash-chain
+    verification, the procedure's state machine with the path taken, the timeline of actions,
+    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify)."""
+    # Imported here: the report's rendering is only needed by this command.
+    from recoverycore.report import build_report, format_for, render, report_schemas
+
+    if schemas:
+        sys.stdout.write(orjson.dumps(report_schemas(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if subject_id is None:
+        err.print("[red]Give a plan or case id[/] (or --schemas).")
+        raise typer.Exit(code=2)
+    when = _aware(as_of, "--as-of")
+    chosen = format_for(None if output is None else output.name, fmt.value if fmt else None)
+    with _up_to_date(db, ["audit"]) as models:
+        try:
+            report = build_report(models, subject_id, as_of=when, version=version)
+        except AggregateNotFound as missing:
+            err.print(f"[red]{missing}[/] Check the id, the time, and the store (--db).")
+            raise typer.Exit(code=1) from None
+    text = render(report, chosen)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(
+            f"Wrote the {chosen} report of {report.summary.subject_type} {subject_id} "
+            f"({report.summary.actions} actions) to {escape(str(output))}."
+        )
+    if not report.verification.ok:
+        err.print("[red]The record's hash chain does not verify:[/] see the report.")
+        raise typer.Exit(code=1)
+
+
 @app.command("verify")
 def verify_command(
     subject_id: Annotated[
