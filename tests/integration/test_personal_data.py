@@ -38,7 +38,8 @@ from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._personal import ERASED, personal_spec
 from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy
 from recoverycore.privacy import PersonalDataErased, forget
-from recoverycore.strategies import EPOCH, progressing_commands, record_msp_commands
+from recoverycore.strategies import progressing_commands, record_msp_commands
+from recoverycore.testing import EPOCH
 
 _PLANS = UUID("0b6d4f7e-53a4-4c1b-9b0e-7f1f3c2a9d11")
 
@@ -122,7 +123,7 @@ def _record_plans(app: RecoveryApp, data: st.DataObject, plans: int) -> list[UUI
     now = EPOCH
     for n in range(plans):
         plan_id = uuid5(_PLANS, str(n))
-        app.clock = SimulatedClock(now)  # type: ignore[assignment]
+        app.clock = SimulatedClock(now)
         try:
             app.handle(data.draw(record_msp_commands(plan_id, now=now, legal=True)))
         except RuleViolation:
@@ -133,7 +134,7 @@ def _record_plans(app: RecoveryApp, data: st.DataObject, plans: int) -> list[UUI
             if plan.is_terminal:
                 break
             now += timedelta(hours=3)
-            app.clock = SimulatedClock(now)  # type: ignore[assignment]
+            app.clock = SimulatedClock(now)
             command = data.draw(progressing_commands(plan, now=now, config=app.msp_config))
             with contextlib.suppress(RuleViolation):
                 app.handle(command)
@@ -188,7 +189,7 @@ def test_no_personal_value_of_a_generated_history_is_in_the_store_before_or_afte
         for plan_id, plan_crn in zip(ids, crns, strict=True):
             assert reader.plan(plan_id).crn == (ERASED if plan_crn == crn else plan_crn)
     with ReadModels(env) as views:
-        assert views.state_as_of(ids[0]).state.crn == ERASED  # type: ignore[union-attr]
+        assert views.state_as_of(ids[0]).state.crn == ERASED
 
 
 @pytest.fixture(scope="module")
