@@ -67,6 +67,17 @@ same notifications raw (and decoded) in the same run, with the ratio (aim ≥ 0.
 workload question and the audit timeline of the long case, timed. SQLite, then the throwaway
 PostgreSQL server (``--no-postgres`` skips it here too). ``--no-projections`` leaves the section
 out; ``python -m bench.projections`` runs it alone.
+
+Last, integrity (:mod:`bench.integrity`): ``recoverycore.integrity.verify`` over a store of
+``--integrity-events`` events (default 1,000,000; generated as the projections' store, from the
+same template when the projections ran) against two raw reads of the same rows in the same run
+(``select_notifications`` over every log, and verify's own ordered scan without hashing), with
+the ratios (aim ≥ 0.5) and peak RSS, on SQLite and the throwaway PostgreSQL server
+(``--no-postgres``); then the recording overhead of the hash chain and personal-data protection:
+MSP plans (``--record-plans``, default 200) and a case (``--record-case-events``, default 1,000)
+recorded through ``RecoveryApp.handle`` with both on, each alone and neither (aim: ≤ 20% with
+both). ``--integrity-rounds``, ``--record-rounds``; ``--no-integrity`` leaves the section out;
+``python -m bench.integrity`` runs it alone.
 """
 
 from __future__ import annotations
@@ -98,6 +109,15 @@ from bench.cases import (
     case_lines,
     profile_case,
     run_cases,
+)
+from bench.integrity import (
+    IntegrityResult,
+    add_integrity_arguments,
+    check_integrity_arguments,
+    integrity_as_dict,
+    integrity_lines,
+    profile_integrity,
+    run_integrity_bench,
 )
 from bench.policies import (
     PolicyResult,
@@ -262,8 +282,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     projections.add_argument(
         "--no-projections", action="store_true", help="leave the projections out"
     )
+    integrity = add_integrity_arguments(parser)
+    integrity.add_argument(
+        "--no-integrity", action="store_true", help="leave verify and the recording overhead out"
+    )
     args = parser.parse_args(argv)
     check_projection_arguments(parser, args)
+    check_integrity_arguments(parser, args)
     if args.policy_plans < 1 or args.policy_rounds < 1:
         parser.error("--policy-plans and --policy-rounds must be at least 1")
     if args.policy_case_events != 0 and args.policy_case_events < 2:
@@ -351,6 +376,7 @@ def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> s
     cases: CaseResult | None = result.get("cases")
     policies: PolicyResult | None = result.get("policies")
     projections: ProjectionResult | None = result.get("projections")
+    integrity: IntegrityResult | None = result.get("integrity")
     stored: dict[str, float] = result["stored_bytes"]
     lines = [
         f"recoverycore {version('recoverycore')} vs bare eventsourcing {version('eventsourcing')}"
@@ -391,6 +417,12 @@ def _table(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> s
             *projection_lines(projections),
             "",
         ]
+    if integrity is not None:
+        lines += [
+            *([""] if cases is None and policies is None and projections is None else []),
+            *integrity_lines(integrity),
+            "",
+        ]
     lines += [
         f"total {seconds:.1f} s. Ratio = recoverycore / bare (> 1: recoverycore faster); "
         "aims are informational and never fail the run.",
@@ -420,6 +452,11 @@ def _json(result: dict[str, Any], plans: int, rounds: int, seconds: float) -> st
                 if result.get("projections")
                 else {}
             ),
+            **(
+                {"integrity": integrity_as_dict(result["integrity"])}
+                if result.get("integrity")
+                else {}
+            ),
             "total_seconds": round(seconds, 2),
         },
         indent=2,
@@ -435,11 +472,13 @@ def profile(
     snapshot_interval: int = 100,
     policy_workload: PolicyWorkload | None = None,
     projection_case_events: int | None = None,
+    integrity: bool = False,
 ) -> str:
     """cProfile recoverycore's recording and replay of ``plans`` (and, with ``case_events``, of
     a case of that many events; with ``policy_workload``, each policy catching up over it on
     SQLite; with ``projection_case_events``, each view catching up over a generated SQLite
-    store of 100,000 events): the top functions by own time and by cumulative time."""
+    store of 100,000 events; with ``integrity``, ``verify`` over a generated SQLite store of
+    200,000 events): the top functions by own time and by cumulative time."""
     out = io.StringIO()
     path = tmp / "profile.sqlite"
     gc.collect()
@@ -464,6 +503,8 @@ def profile(
         profiles += profile_policies(policy_workload, tmp)
     if projection_case_events is not None:
         profiles += profile_projections(tmp, case_events=projection_case_events)
+    if integrity:
+        profiles += profile_integrity(tmp)
     for title, prof in profiles:
         for order in ("tottime", "cumulative"):
             out.write(f"\n===== {title}: top {top} by {order} =====\n")
@@ -490,6 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     projection_case_events=(
                         None if args.no_projections else args.projection_case_events
                     ),
+                    integrity=not args.no_integrity,
                 )
             )
             return 0
@@ -516,6 +558,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 events=args.projection_events,
                 case_events=args.projection_case_events,
                 tmp=Path(tmp),
+                postgres=not args.no_postgres,
+            )
+        if not args.no_integrity:
+            projected: ProjectionResult | None = result.get("projections")
+            result["integrity"] = run_integrity_bench(
+                events=args.integrity_events,
+                rounds=args.integrity_rounds,
+                record_plans=args.record_plans,
+                record_case_events=args.record_case_events,
+                record_rounds=args.record_rounds,
+                tmp=Path(tmp),
+                template=None if projected is None else projected.template,
                 postgres=not args.no_postgres,
             )
     seconds = time.perf_counter() - started

@@ -15,9 +15,15 @@ application command by command:
   events: each clone gets a new plan or case id, the ledger id ``ledger_id(new id)``, new event
   ids where the follow-ups name their causes (``caused_by``, ``completed_by``, correlation and
   causation ids: ``uuid5(namespace, "<id>:<version>")``), new follow-up ids, a customer
-  reference number of its own and an owner (OMC or case manager) drawn from a pool of
-  ``OFFICERS`` officers in ``TEAMS`` teams, so a workload question has a realistic
-  selectivity. Clones are written in batches of ``INSERT_BATCH`` events, in the order the
+  reference number of its own where the CRN is stored plain (``RECOVERYCORE_PERSONAL_DATA=
+  plain``; a CRN stored as a personal-data token is left as it is: the views treat it as an
+  opaque string) and an owner (OMC or case manager) drawn from a pool of ``OFFICERS`` officers
+  in ``TEAMS`` teams, so a workload question has a realistic selectivity. Each cloned history
+  is sealed anew in its own hash chain (new id, same versions; the template's seals are
+  dropped first, and ``RECOVERYCORE_CHAIN_KEY`` is honoured), so the generated store verifies
+  (``recoverycore.integrity.verify``); events the template stored unsealed
+  (``RECOVERYCORE_HASH_CHAIN=n``) are cloned unsealed. Clones are written in batches of
+  ``INSERT_BATCH`` events, in the order the
   template logs hold them: with ``recorder.insert_events`` on SQLite, with a binary ``COPY`` into
   the recorder's table on PostgreSQL (eventsourcing's ``insert_events`` sends a batch as one
   array parameter in psycopg's pipeline mode, which hangs on batches of several MB, psycopg
@@ -66,6 +72,7 @@ import importlib
 import io
 import json
 import logging
+import os
 import pstats
 import random
 import re
@@ -95,6 +102,8 @@ from recoverycore.clock import SimulatedClock
 from recoverycore.demo import DEMO_CASE_START, DEMO_START, run_case_demo, run_demo
 from recoverycore.events._envelope import _EVENT_ID_NAMESPACE
 from recoverycore.persistence import sqlite_env
+from recoverycore.persistence._chain import GENESIS, chain_key_from, read_seal, seal_state, unseal
+from recoverycore.persistence._personal import is_token
 from recoverycore.policies.follow_ups import ledger_id
 from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
@@ -168,6 +177,8 @@ class _Event:
     version: int
     topic: str
     parts: tuple[bytes | int, ...]
+    sealed: bool = True
+    """Whether the template's event carried a hash-chain seal (a clone is sealed anew)."""
 
 
 @dataclass(frozen=True)
@@ -233,19 +244,22 @@ def _family(
     for version in range(1, max((n.originator_version for n in recovery), default=0) + 1):
         lookup[str(uuid5(_EVENT_ID_NAMESPACE, f"{subject_id}:{version}"))] = ("event", str(version))
     for n in recovery:
-        data = orjson.loads(n.state)
+        data = orjson.loads(unseal(n.state))
         officers, teams = _owners(n.topic, data)
-        for kind, values in (("officer", officers), ("team", teams), ("crn", [data.get("crn")])):
+        # A CRN stored as a personal-data token is left as it is (the views treat it as an
+        # opaque string, and a new token could not be made without the customer's key).
+        crns = [] if is_token(data.get("crn")) else [data.get("crn")]
+        for kind, values in (("officer", officers), ("team", teams), ("crn", crns)):
             for value in values:
                 if isinstance(value, str) and value:
                     lookup.setdefault(value, (kind, value))
     for n in follow_ups:
-        follow_up = orjson.loads(n.state).get("follow_up_id")
+        follow_up = orjson.loads(unseal(n.state)).get("follow_up_id")
         if isinstance(follow_up, str):
             lookup.setdefault(follow_up, ("follow_up", follow_up))
     # Keep the tokens the stored states name (in the order first met), plus subject and ledger.
     for n in (*recovery, *follow_ups):
-        for match in _STRING.finditer(n.state):
+        for match in _STRING.finditer(unseal(n.state)):
             token = lookup.get(match.group(1).decode())
             if token is not None:
                 tokens.setdefault(token, None)
@@ -346,7 +360,8 @@ def _template(logs: Mapping[str, Sequence[Notification]], long_case_id: UUID) ->
                         source == FOLLOW_UP_APPLICATION,
                         n.originator_version,
                         n.topic,
-                        _cut(n.state, index),
+                        _cut(unseal(n.state), index),
+                        read_seal(n.state) is not None,
                     )
                 )
             events[source] = tuple(kept)
@@ -397,11 +412,14 @@ class StoreBuilder:
         self.long_case_id = self._new_id()
         self.long_case_officer = officer_id(0)
         self.long_case_team = team_of(0)
+        self.chain_key = chain_key_from(os.environ)
+        """The template was sealed by applications reading ``os.environ``: so is each clone."""
         started = perf_counter()
         values = self._values(template.long_case, self.long_case_id, officer=0)
+        heads: dict[UUID, bytes] = {}
         self._insert(
             {
-                source: [self._stored(e, [values]) for e in events]
+                source: [self._stored(e, [values], heads) for e in events]
                 for source, events in template.long_case_events.items()
             }
         )
@@ -446,13 +464,27 @@ class StoreBuilder:
                 values.append(team)
         return _Clone(subject, ledger, [v.encode() for v in values])
 
-    @staticmethod
-    def _stored(event: _Event, clones: Sequence[_Clone]) -> StoredEvent:
+    def _stored(
+        self, event: _Event, clones: Sequence[_Clone], heads: dict[UUID, bytes]
+    ) -> StoredEvent:
+        """The clone of ``event``, sealed in its new aggregate's chain: ``heads`` holds the
+        digest of each aggregate's event before (the template's events come in version
+        order within each aggregate, starting at version 1)."""
         clone = clones[event.family]
         own = clone.values
         state = b"".join([p if isinstance(p, bytes) else own[p] for p in event.parts])
+        originator = clone.ledger if event.ledger else clone.subject
+        if event.sealed:
+            state, heads[originator] = seal_state(
+                heads.get(originator, GENESIS),
+                originator,
+                event.version,
+                event.topic,
+                state,
+                self.chain_key,
+            )
         return StoredEvent(
-            originator_id=clone.ledger if event.ledger else clone.subject,
+            originator_id=originator,
             originator_version=event.version,
             topic=event.topic,
             state=state,
@@ -476,8 +508,9 @@ class StoreBuilder:
         pending = 0
         while self.total + pending < total:
             values = [self._values(family, self._new_id()) for family in template.families]
+            heads: dict[UUID, bytes] = {}
             for source, events in template.events.items():
-                batch[source].extend(self._stored(e, values) for e in events)
+                batch[source].extend(self._stored(e, values, heads) for e in events)
             pending += template.clone_events
             self.clones += 1
             if pending >= INSERT_BATCH:
