@@ -23,6 +23,7 @@ still verifies. With ``RECOVERYCORE_CHAIN_KEY`` set the same key must be given.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -37,7 +38,14 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.persistence._chain import GENESIS, MAGIC, chain_key_from, digest_of, read_seal
+from recoverycore.persistence._chain import (
+    CHAIN_KEY,
+    GENESIS,
+    MAGIC,
+    chain_key_from,
+    digest_of,
+    read_seal,
+)
 
 __all__ = [
     "APPLICATIONS",
@@ -252,9 +260,16 @@ class _Log:
         if self._close is not None:
             self._close()
 
+    def _table(self) -> str:
+        table: str = self.recorder.events_table_name
+        schema = getattr(getattr(self.recorder, "datastore", None), "schema", "") or ""
+        if _kind(self.recorder) == "postgres" and schema and "." not in table:
+            return f"{schema}.{table}"
+        return table
+
     def count(self) -> int:
         kind = _kind(self.recorder)
-        table = self.recorder.events_table_name
+        table = self._table()
         if kind == "sqlite":
             with self.recorder.datastore.transaction(commit=False) as c:
                 c.execute(f"SELECT COUNT(*) FROM {table}")
@@ -281,7 +296,7 @@ class _Log:
 
     def _rows(self) -> Iterator[tuple[Any, int, str, bytes]]:
         kind = _kind(self.recorder)
-        table = self.recorder.events_table_name
+        table = self._table()
         sql = (
             f"SELECT originator_id, originator_version, topic, state FROM {table}"
             " ORDER BY originator_id, originator_version"
@@ -292,14 +307,10 @@ class _Log:
                 while batch := c.sqlite_cursor.fetchmany(2000):
                     yield from batch
         elif kind == "postgres":
-            with (
-                self.recorder.datastore.get_connection() as conn,
-                conn.transaction(),
-                conn.cursor(name="recoverycore_verify", row_factory=_tuples) as cur,
-            ):
-                cur.itersize = 2000
-                cur.execute(sql.encode())
-                yield from cur
+            # Single-row mode streams the result without a server-side cursor's round trips.
+            with self.recorder.datastore.get_connection() as conn:
+                cur = conn.cursor(row_factory=_tuples)
+                yield from cur.stream(sql.encode())
         else:
             yield from self._popo_rows()
 
@@ -393,8 +404,10 @@ def verify(
     """
     if (env is None) == (apps is None):
         raise ValueError("Give either the store's env or the running applications.")
-    if key is None and env is not None:
-        key = chain_key_from(env)
+    if key is None:
+        # As the applications do: the env given, else the process environment.
+        key = chain_key_from(env) if env is not None and env.get(CHAIN_KEY) else None
+        key = key or chain_key_from(os.environ)
     if apps is not None:
         logs = [_Log(app.name, app.recorder) for app in apps]
     else:

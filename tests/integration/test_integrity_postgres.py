@@ -84,3 +84,35 @@ def test_a_protected_postgres_store_verifies_locates_tampering_and_forgets(
     one = verify(env, aggregate_id=DEMO_CASE_ID)
     assert one.ok
     assert one.heads["version"] == str(case.version)
+
+
+def test_a_whole_store_in_its_own_schema_verifies_and_keeps_its_keys_there(
+    pg_server: PgServer, pg_database: str
+) -> None:
+    pg_server.create_schema(pg_database, "recovery")
+    env = pg_server.env(pg_database, schema="recovery")
+    clock = SimulatedClock(DEMO_CASE_START)
+    with RecoveryApp(env=env, clock=clock) as app:
+        run_case_demo(app, clock)
+        version = app.case(DEMO_CASE_ID).version
+    result = verify(env)
+    assert result.ok, result.findings
+    assert result.events >= version
+    with pg_server.connect(pg_database) as conn:
+        tables = {
+            (schema, table)
+            for schema, table in conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+                " WHERE table_name LIKE 'customer_%'"
+            ).fetchall()
+        }
+        assert tables == {("recovery", "customer_keys"), ("recovery", "customer_links")}
+        conn.execute(
+            "DELETE FROM recovery.recoverycore_events"
+            " WHERE originator_id = %s AND originator_version = 5",
+            (DEMO_CASE_ID,),
+        )
+    found = verify(env).findings
+    assert [(f.aggregate_id, f.version, f.kind) for f in found] == [
+        (str(DEMO_CASE_ID), 5, "removed")
+    ]

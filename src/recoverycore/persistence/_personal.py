@@ -3,7 +3,10 @@
 Event fields marked :data:`~recoverycore.events.PERSONAL` (a customer's CRN, name, phone
 numbers, addresses) are stored as *tokens*: ``pii1:<subject>:<ciphertext>``, where the subject
 is the customer's pseudonymous record id (``uuid5`` of the CRN, the same id the safeguard policy
-uses) and the ciphertext is AES-SIV under that customer's own 512-bit key. AES-SIV is
+uses) and the ciphertext is a synthetic-IV encryption under that customer's own 512-bit key:
+the IV is HMAC-SHA-256 of the value under the key's first half (128 bits kept, which also
+authenticates it) and the value is AES-256-CTR encrypted under the second half from that IV
+(the SIV construction of Rogaway and Shrimpton, with HMAC as its PRF). It is
 deterministic, so the same value of the same customer always gives the same token: the views
 can still group and join on a CRN without ever holding it. Keys live in a key store beside the
 events (``<store>.keys.db`` for SQLite, a table in the store's schema for PostgreSQL).
@@ -15,6 +18,8 @@ every history still replays; the chain covers the stored tokens, so it still ver
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import re
 import sqlite3
@@ -66,6 +71,12 @@ _TOKEN = re.compile(r"pii1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
 _PREFIX = "pii1:"
 _CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
 """The safeguard policy's customer namespace (``policies.safeguards.customer_id``)."""
+
+
+def _ctr(key: bytes, iv: bytes) -> Any:
+    from Crypto.Cipher import AES
+
+    return AES.new(key, AES.MODE_CTR, initial_value=iv, nonce=b"")
 
 
 def subject_of_crn(crn: str) -> str:
@@ -168,8 +179,9 @@ class KeyStore(ABC):
         """``(known, key)``: ``(False, None)`` if never seen, ``(True, None)`` if forgotten."""
 
     @abstractmethod
-    def create(self, subject: str, key: bytes) -> bytes:
-        """Store ``key`` for ``subject`` unless it already has a row; the key in force."""
+    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
+        """Store ``key`` for ``subject`` unless it already has a row (and link the aggregate
+        ``link`` to it, in the same transaction); the key in force."""
 
     @abstractmethod
     def link(self, aggregate_id: str, subject: str) -> None: ...
@@ -196,7 +208,9 @@ class MemoryKeyStore(KeyStore):
     def get(self, subject: str) -> tuple[bool, bytes | None]:
         return subject in self._keys, self._keys.get(subject)
 
-    def create(self, subject: str, key: bytes) -> bytes:
+    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
+        if link is not None:
+            self.link(link, subject)
         existing = self._keys.setdefault(subject, key)
         if existing is None:
             raise PersonalDataErased(subject)
@@ -230,9 +244,11 @@ _SELECT_KEY = "SELECT key FROM customer_keys WHERE subject = ?"
 
 class SQLiteKeyStore(KeyStore):
     """Keys in their own SQLite file (``<store>.keys.db``), with ``secure_delete`` on so a
-    destroyed key is overwritten in the file, and a rollback journal (not WAL) so no copy of it
-    is left in a log beside it. A connection is opened per operation (keys are read once per
-    process and customer), so no file stays open."""
+    destroyed key is overwritten in the file; a destroy then vacuums the file and truncates its
+    write-ahead log, so no copy of the key is left in a log beside it. Each key is made durable
+    (``synchronous = FULL``) before any event encrypted under it is recorded. A connection is
+    opened per operation (keys are read once per process and customer), so no file stays
+    open."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -246,7 +262,8 @@ class SQLiteKeyStore(KeyStore):
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
             yield conn
         finally:
             conn.close()
@@ -270,13 +287,19 @@ class SQLiteKeyStore(KeyStore):
         rows = self._query(_SELECT_KEY, (subject,))
         return (False, None) if not rows else (True, rows[0][0])
 
-    def create(self, subject: str, key: bytes) -> bytes:
+    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
         with self._tx() as c:
             c.execute(
                 "INSERT INTO customer_keys (subject, key) VALUES (?, ?)"
                 " ON CONFLICT (subject) DO NOTHING",
                 (subject, key),
             )
+            if link is not None:
+                c.execute(
+                    "INSERT INTO customer_links (aggregate_id, subject) VALUES (?, ?)"
+                    " ON CONFLICT (aggregate_id) DO NOTHING",
+                    (link, subject),
+                )
             row = c.execute(
                 "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
             ).fetchone()
@@ -323,6 +346,7 @@ class SQLiteKeyStore(KeyStore):
             )
         with self._lock, self._connection() as conn:
             conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return had
 
 
@@ -371,13 +395,19 @@ class PostgresKeyStore(KeyStore):
             return False, None
         return True, None if rows[0][0] is None else bytes(rows[0][0])
 
-    def create(self, subject: str, key: bytes) -> bytes:
+    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
         with self._connection() as conn, conn.transaction():
             conn.execute(
                 f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, %s)"
                 " ON CONFLICT (subject) DO NOTHING".encode(),
                 (subject, key),
             )
+            if link is not None:
+                conn.execute(
+                    f"INSERT INTO {self._t}customer_links (aggregate_id, subject)"
+                    " VALUES (%s, %s) ON CONFLICT (aggregate_id) DO NOTHING".encode(),
+                    (link, subject),
+                )
             row = conn.execute(
                 f"SELECT key FROM {self._t}customer_keys WHERE subject = %s".encode(), (subject,)
             ).fetchone()
@@ -446,6 +476,7 @@ class PersonalData:
         self._cache: dict[str, bytes | None] = {}
         self._read_at: dict[str, float] = {}
         self._links: dict[str, str] = {}
+        self._tokens: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     # keys
@@ -465,14 +496,15 @@ class PersonalData:
             self._cache.pop(subject, None)
         return key
 
-    def _key_for_writing(self, subject: str) -> bytes:
+    def _key_for_writing(self, subject: str, link: str | None = None) -> bytes:
         key = self._key(subject)
         if key is not None:
             return key
         if subject in self._cache and self._cache[subject] is None:  # forgotten
             raise PersonalDataErased(subject)
-        key = self.keys.create(subject, os.urandom(64))
+        key = self.keys.create(subject, os.urandom(64), link=link)
         self._cache[subject] = key
+        self._read_at[subject] = time.monotonic()
         return key
 
     def subject_for(self, aggregate_id: UUID, crn: str | None) -> str:
@@ -483,7 +515,11 @@ class PersonalData:
             return subject
         if crn:
             subject = subject_of_crn(crn)
-            self.keys.link(agg, subject)
+            if self._key(subject) is None:
+                # A new customer: their key and this link in one durable transaction.
+                self._key_for_writing(subject, link=agg)
+            else:
+                self.keys.link(agg, subject)
         else:
             subject = self.keys.subject_of(agg) or agg
         self._links[agg] = subject
@@ -501,13 +537,21 @@ class PersonalData:
 
     # tokens
     def seal(self, subject: str, value: str) -> str:
-        from Crypto.Cipher import AES
-
-        cipher = AES.new(self._key_for_writing(subject), AES.MODE_SIV)
-        ciphertext, tag = cipher.encrypt_and_digest(value.encode())
-        return (
-            f"{_PREFIX}{subject}:{base64.urlsafe_b64encode(tag + ciphertext).rstrip(b'=').decode()}"
-        )
+        """The token of ``value`` under ``subject``'s key (the same value, the same token)."""
+        memo_key = (subject, value)
+        token = self._tokens.get(memo_key)
+        if token is not None:
+            return token
+        key = self._key_for_writing(subject)
+        data = value.encode()
+        iv = hmac.new(key[:32], data, hashlib.sha256).digest()[:16]
+        ciphertext = _ctr(key[32:], iv).encrypt(data)
+        text = base64.urlsafe_b64encode(iv + ciphertext).rstrip(b"=").decode()
+        token = f"{_PREFIX}{subject}:{text}"
+        if len(self._tokens) > 50_000:
+            self._tokens.clear()
+        self._tokens[memo_key] = token
+        return token
 
     def open(self, token: str, keys: dict[str, bytes | None] | None = None) -> str:
         """The plaintext of a token (:data:`ERASED` once its key is destroyed). ``keys``, if
@@ -524,11 +568,13 @@ class PersonalData:
             key = keys[subject] = self._key(subject, fresh=True)
         if key is None:
             return ERASED
-        from Crypto.Cipher import AES
-
         raw = base64.urlsafe_b64decode(match.group(2) + "=" * (-len(match.group(2)) % 4))
-        cipher = AES.new(key, AES.MODE_SIV)
-        return cipher.decrypt_and_verify(raw[16:], raw[:16]).decode()
+        iv, ciphertext = raw[:16], raw[16:]
+        data = _ctr(key[32:], iv).decrypt(ciphertext)
+        if not hmac.compare_digest(hmac.new(key[:32], data, hashlib.sha256).digest()[:16], iv):
+            raise ValueError(f"A personal-data token of record {subject} does not authenticate.")
+        text: str = data.decode()
+        return text
 
     def token_for_crn(self, crn: str) -> str | None:
         """The token a CRN is stored as (to find a customer's records), ``None`` if unknown or
