@@ -175,8 +175,9 @@ class KeyStore(ABC):
     """
 
     @abstractmethod
-    def get(self, subject: str) -> tuple[bool, bytes | None]:
-        """``(known, key)``: ``(False, None)`` if never seen, ``(True, None)`` if forgotten."""
+    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
+        """``(known, key)``: ``(False, None)`` if never seen, ``(True, None)`` if forgotten.
+        ``fresh``: read on a new connection (what another process committed a moment ago)."""
 
     @abstractmethod
     def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
@@ -205,7 +206,7 @@ class MemoryKeyStore(KeyStore):
         self._keys: dict[str, bytes | None] = {}
         self._links: dict[str, str] = {}
 
-    def get(self, subject: str) -> tuple[bool, bytes | None]:
+    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
         return subject in self._keys, self._keys.get(subject)
 
     def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
@@ -253,20 +254,32 @@ class SQLiteKeyStore(KeyStore):
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        with self._lock, self._connection() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")  # kept by the file from now on
         with self._tx() as c:
             for ddl in _KEYS_DDL:
                 c.execute(ddl.format(t="", i="", blob="BLOB"))
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
+        # One connection, opened when first needed and kept (the caller holds the lock);
+        # close() gives it back, and the next operation opens it again.
+        conn = self._conn
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        finally:
-            conn.close()
+            self._conn = conn
+        yield conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -283,8 +296,17 @@ class SQLiteKeyStore(KeyStore):
         with self._lock, self._connection() as conn:
             return conn.execute(sql, params).fetchall()
 
-    def get(self, subject: str) -> tuple[bool, bytes | None]:
-        rows = self._query(_SELECT_KEY, (subject,))
+    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
+        if fresh:
+            # The kept connection has been seen to miss another process's forget for one
+            # read after a VACUUM there; a new connection always sees it.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                rows = conn.execute(_SELECT_KEY, (subject,)).fetchall()
+            finally:
+                conn.close()
+        else:
+            rows = self._query(_SELECT_KEY, (subject,))
         return (False, None) if not rows else (True, rows[0][0])
 
     def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
@@ -389,7 +411,7 @@ class PostgresKeyStore(KeyStore):
         with self._connection() as conn:
             return list(conn.execute(sql.format(t=self._t).encode(), params).fetchall())
 
-    def get(self, subject: str) -> tuple[bool, bytes | None]:
+    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
         rows = self._rows("SELECT key FROM {t}customer_keys WHERE subject = %s", (subject,))
         if not rows:
             return False, None
@@ -487,7 +509,7 @@ class PersonalData:
             and time.monotonic() - self._read_at.get(subject, 0.0) < self.key_cache_seconds
         ):
             return self._cache[subject]
-        known, key = self.keys.get(subject)
+        known, key = self.keys.get(subject, fresh=fresh)
         key = bytes(key) if key is not None else None
         if known:
             self._cache[subject] = key
@@ -496,8 +518,10 @@ class PersonalData:
             self._cache.pop(subject, None)
         return key
 
-    def _key_for_writing(self, subject: str, link: str | None = None) -> bytes:
-        key = self._key(subject)
+    def _key_for_writing(
+        self, subject: str, link: str | None = None, *, looked_up: bool = False
+    ) -> bytes:
+        key = self._cache.get(subject) if looked_up else self._key(subject)
         if key is not None:
             return key
         if subject in self._cache and self._cache[subject] is None:  # forgotten
@@ -517,7 +541,7 @@ class PersonalData:
             subject = subject_of_crn(crn)
             if self._key(subject) is None:
                 # A new customer: their key and this link in one durable transaction.
-                self._key_for_writing(subject, link=agg)
+                self._key_for_writing(subject, link=agg, looked_up=True)
             else:
                 self.keys.link(agg, subject)
         else:
@@ -626,6 +650,7 @@ class ForgetResult(BaseModel):
 
 
 _SHARED: dict[str, PersonalData] = {}
+_OPEN_STORES = 32
 _SHARED_LOCK = threading.Lock()
 _MEMORY = "memory"
 
@@ -658,7 +683,9 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
             f"Personal data protection does not support {module}; set {PERSONAL_DATA}=plain."
         )
     with _SHARED_LOCK:
-        shared = _SHARED.get(where)
+        shared = _SHARED.pop(where, None)
+        if shared is not None:
+            _SHARED[where] = shared  # most recently used last
         if (
             shared is not None
             and where.startswith("sqlite:")
@@ -666,6 +693,8 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
         ):
             # The store was deleted (and may be made again at the same path): its keys and
             # links are gone, so nothing remembered of them may be used.
+            shared.keys.close()
+            del _SHARED[where]
             shared = None
         if shared is None:
             if where == _MEMORY:
@@ -676,6 +705,10 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
                 store = PostgresKeyStore(raw)
             seconds = float(raw.get(KEY_CACHE_SECONDS) or 60)
             shared = _SHARED[where] = PersonalData(store, key_cache_seconds=seconds)
+            while len(_SHARED) > _OPEN_STORES:
+                # Close the least recently used store's connection; it reopens if used again.
+                _SHARED[next(iter(_SHARED))].keys.close()
+                del _SHARED[next(iter(_SHARED))]
         return shared
 
 
