@@ -29,7 +29,6 @@ from recoverycore.persistence._personal import (
     ERASED,
     PERSONAL_DATA,
     ForgetResult,
-    PersonalData,
     PersonalDataErased,
     personal_data_for,
     subject_of_crn,
@@ -113,8 +112,3 @@ def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:
         finally:
             factory.close()
     return deleted
-
-
-def personal_data(env: Mapping[str, str]) -> PersonalData | None:
-    """The store's personal-data protection (``None`` when it keeps personal data plain)."""
-    return personal_data_for(env)
