@@ -48,6 +48,7 @@ from recoverycore.persistence._chain import (
     digest_of,
     read_seal,
 )
+from recoverycore.persistence._personal import postgres_connect_args
 
 __all__ = [
     "APPLICATIONS",
@@ -414,13 +415,7 @@ def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[
         table = f"{schema}.audit_events" if schema else "audit_events"
         with (
             suppress(psycopg.Error),
-            psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env.get("POSTGRES_HOST") or "127.0.0.1",
-                port=env.get("POSTGRES_PORT") or "5432",
-                user=env.get("POSTGRES_USER") or "postgres",
-                password=env.get("POSTGRES_PASSWORD") or "",
-            ) as pg,
+            psycopg.connect(**postgres_connect_args(env)) as pg,
         ):
             rows = pg.execute(sql.replace("audit_events", table).encode()).fetchall()
             return {str(s): int(v) for s, v in rows}

@@ -384,13 +384,7 @@ class PostgresKeyStore(KeyStore):
     def __init__(self, env: Mapping[str, str]) -> None:
         schema = env.get("POSTGRES_SCHEMA") or ""
         self._t = f"{schema}." if schema else ""
-        self._params: dict[str, Any] = {
-            "dbname": env["POSTGRES_DBNAME"],
-            "host": env.get("POSTGRES_HOST") or "127.0.0.1",
-            "port": env.get("POSTGRES_PORT") or "5432",
-            "user": env.get("POSTGRES_USER") or "postgres",
-            "password": env.get("POSTGRES_PASSWORD") or "",
-        }
+        self._params = postgres_connect_args(env)
         with self._connection() as conn, conn.transaction():
             # Serialise the DDL between processes creating the tables at once.
             conn.execute("SELECT pg_advisory_xact_lock(7350011)")
@@ -473,6 +467,18 @@ class PostgresKeyStore(KeyStore):
                 )
             conn.execute(f"VACUUM FULL {self._t}customer_keys".encode())
         return had
+
+
+def postgres_connect_args(env: Mapping[str, str]) -> dict[str, Any]:
+    """Keyword arguments for ``psycopg.connect`` to the store's database, from the same
+    ``POSTGRES_*`` variables (and defaults) as :func:`recoverycore.persistence.postgres_env`."""
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env.get("POSTGRES_HOST") or "127.0.0.1",
+        "port": env.get("POSTGRES_PORT") or "5432",
+        "user": env.get("POSTGRES_USER") or "postgres",
+        "password": env.get("POSTGRES_PASSWORD") or "",
+    }
 
 
 def keys_path(store_path: str) -> str:
