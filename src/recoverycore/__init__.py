@@ -13,6 +13,7 @@
 * :mod:`recoverycore.testing` has builders, given/when/then and Hypothesis strategies.
 """
 
+from recoverycore._version import __version__
 from recoverycore.aggregates._decider import Command
 from recoverycore.aggregates.msp import (
     AddMspNote,
@@ -56,8 +57,6 @@ from recoverycore.integrity import Finding, VerifyResult, verify
 from recoverycore.privacy import Forgotten, PersonalDataErased, forget
 from recoverycore.read_models import AuditReport, ReadModels, StateAsOf
 from recoverycore.rules import CATALOGUE, Rule
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CATALOGUE",

@@ -7,6 +7,7 @@ from uuid import UUID
 __all__ = [
     "AggregateNotFound",
     "ConcurrentUpdateError",
+    "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
 ]
@@ -57,3 +58,17 @@ class ConcurrentUpdateError(RecoveryCoreError):
             f"{aggregate_id} changed while this command was being decided (it was at version "
             f"{expected_version}). Nothing was recorded; retry the command."
         )
+
+
+class PersonalDataErased(RuleViolation):
+    """New personal data for a customer whose key was destroyed (``forget``) is refused."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            "PRIV-1",
+            f"The customer (record {subject}) has been forgotten: their key was destroyed, "
+            "so no new personal data can be recorded for them.",
+            "Record the action without the customer's personal details (or, if the customer "
+            "has come back, allocate a new record for them).",
+        )
+        self.subject = subject

@@ -31,7 +31,6 @@ import orjson
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore import __version__
 from recoverycore._diagram import (
     MachineTransition,
     PathStep,
@@ -41,6 +40,7 @@ from recoverycore._diagram import (
     render_svg,
     state_machine,
 )
+from recoverycore._version import __version__
 from recoverycore.aggregates import cmr, msp
 from recoverycore.events import msp as plan_events
 from recoverycore.events._envelope import DomainEvent

@@ -11,10 +11,14 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "ENVELOPE_FIELDS",
+    "EVENT_ID_NAMESPACE",
+    "MAX_INT",
     "PERSONAL",
     "Actor",
     "ApsLevel",
     "DomainEvent",
+    "LocalDatetime",
     "NonEmptyStr",
     "OptionalPersonal",
     "PersonalStr",
@@ -51,7 +55,6 @@ def _fixed_offset(value: datetime) -> datetime:
 LocalDatetime = Annotated[AwareDatetime, AfterValidator(_fixed_offset)]
 """A timezone-aware time, kept with the fixed UTC offset it had (e.g. +11:00 in Sydney)."""
 
-_EVENT_ID_NAMESPACE = UUID("6f1c8a52-6a3b-4f0e-9d1e-2b4d2a7c9e10")
 
 ApsLevel = Literal["APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES", "N/A"]
 """The officer's classification; ``N/A`` for the system (timers and policies)."""
@@ -127,7 +130,7 @@ class DomainEvent(BaseModel):
     @property
     def event_id(self) -> UUID:
         """A stable id from (aggregate id, sequence): unique, and the same on every replay."""
-        return uuid5(_EVENT_ID_NAMESPACE, f"{self.originator_id}:{self.originator_version}")
+        return uuid5(EVENT_ID_NAMESPACE, f"{self.originator_id}:{self.originator_version}")
 
     @property
     def sequence(self) -> int:
@@ -146,7 +149,12 @@ class DomainEvent(BaseModel):
         return self.model_dump(mode="json", exclude=_ENVELOPE_FIELDS)
 
 
-_ENVELOPE_FIELDS: set[str] = set(DomainEvent.model_fields)
+ENVELOPE_FIELDS: tuple[str, ...] = tuple(DomainEvent.model_fields)
+"""The envelope's field names, in the model's order (derived, never typed by hand)."""
+_ENVELOPE_FIELDS: set[str] = set(ENVELOPE_FIELDS)
+EVENT_ID_NAMESPACE = UUID("6f1c8a52-6a3b-4f0e-9d1e-2b4d2a7c9e10")
+"""The namespace of :attr:`DomainEvent.event_id` (uuid5 of ``"<aggregate id>:<version>"``)."""
+_EVENT_ID_NAMESPACE = EVENT_ID_NAMESPACE
 
 
 class Snapshot(BaseModel):

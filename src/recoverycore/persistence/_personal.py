@@ -37,7 +37,7 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel
 
-from recoverycore.errors import RuleViolation
+from recoverycore.errors import PersonalDataErased
 
 __all__ = [
     "ERASED",
@@ -86,20 +86,6 @@ def subject_of_crn(crn: str) -> str:
 
 def is_token(value: object) -> bool:
     return isinstance(value, str) and value.startswith(_PREFIX) and bool(_TOKEN.fullmatch(value))
-
-
-class PersonalDataErased(RuleViolation):
-    """New personal data for a customer whose key was destroyed (``forget``) is refused."""
-
-    def __init__(self, subject: str) -> None:
-        super().__init__(
-            "PRIV-1",
-            f"The customer (record {subject}) has been forgotten: their key was destroyed, "
-            "so no new personal data can be recorded for them.",
-            "Record the action without the customer's personal details (or, if the customer "
-            "has come back, allocate a new record for them).",
-        )
-        self.subject = subject
 
 
 # -- which fields are personal --------------------------------------------------------------------

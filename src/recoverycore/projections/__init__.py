@@ -40,6 +40,15 @@ from recoverycore.projections._runner import (
     view_projection,
     views_database,
 )
+from recoverycore.projections._subjects import (
+    CASE,
+    PLAN,
+    TERMINAL_STATUSES,
+    event_id_of,
+    owner,
+    status_and_stage,
+    subject_type,
+)
 from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
 from recoverycore.projections.compliance import (
     Compliance,
@@ -57,9 +66,12 @@ VIEWS: dict[str, type[ViewDefinition]] = {
 """Every view recoverycore ships, by name (as ``recoverycore rebuild VIEW`` names them)."""
 
 __all__ = [
+    "CASE",
     "DEFAULT_BATCH_SIZE",
     "FOLLOW_UP_APPLICATION",
+    "PLAN",
     "RECOVERY_APPLICATION",
+    "TERMINAL_STATUSES",
     "VIEWS",
     "AuditEntry",
     "AuditView",
@@ -83,15 +95,19 @@ __all__ = [
     "WorkloadView",
     "Write",
     "catch_up",
+    "event_id_of",
     "fact_decoder",
     "fact_of",
     "open_sources",
     "open_view",
     "opened",
+    "owner",
     "postgres_view_recorder",
     "rebuild",
     "sources_of",
     "sqlite_view_recorder",
+    "status_and_stage",
+    "subject_type",
     "utc_text",
     "view_projection",
     "views_database",
