@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, Generic, TypeVar, cast
@@ -17,8 +17,11 @@ from recoverycore.events._envelope import Actor, DomainEvent, Snapshot
 __all__ = ["Command", "Decision", "Evolvers", "replay", "time_zone"]
 
 E = TypeVar("E", bound=DomainEvent)
+T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)
-Change = Callable[[Any, Any], dict[str, Any]]
+Change = Callable[[Any, Any], Mapping[str, Any]]
+"""A state change: the fields an event changes, as a ``TypedDict`` of the state's fields (so a
+misspelt or mistyped field is a type error, not a silently stored value)."""
 F = TypeVar("F", bound=Change)
 
 
@@ -80,6 +83,15 @@ class Decision:
         if not ok:
             raise RuleViolation(rule_id, reason, remedy)
 
+    def required(self, value: T | None, rule_id: str, reason: str, remedy: str) -> T:
+        """Check that ``value`` is there (a rule that needs it): return it, narrowed, or refuse
+        the whole command as :meth:`require` does. Use it instead of ``assert`` after
+        ``require``."""
+        self.applied(rule_id)
+        if value is None:
+            raise RuleViolation(rule_id, reason, remedy)
+        return value
+
     def applied(self, *rule_ids: str) -> None:
         """Note rules that were checked and held without a ``require`` (e.g. a safeguard that
         did not block)."""
@@ -129,7 +141,7 @@ class Evolvers(Generic[S]):
 
     def apply(self, state: S, event: DomainEvent) -> S:
         change = self._changes.get(type(event))
-        update = change(state, event) if change else {}
+        update = dict(change(state, event)) if change else {}
         update["version"] = event.originator_version
         return state.model_copy(update=update)
 
