@@ -68,7 +68,7 @@ workload question and the audit timeline of the long case, timed. SQLite, then t
 PostgreSQL server (``--no-postgres`` skips it here too). ``--no-projections`` leaves the section
 out; ``python -m bench.projections`` runs it alone.
 
-Last, integrity (:mod:`bench.integrity`): ``recoverycore.integrity.verify`` over a store of
+Last, integrity (:mod:`bench.integrity`): ``recoverycore.application.verify.verify`` over a store of
 ``--integrity-events`` events (default 1,000,000; generated as the projections' store, from the
 same template when the projections ran) against two raw reads of the same rows in the same run
 (``select_notifications`` over every log, and verify's own ordered scan without hashing), with

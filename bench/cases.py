@@ -54,7 +54,7 @@ from bench.runner import Timing, bare_env
 from bench.scenario import bare_fields
 from recoverycore.aggregates import cmr
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
 from recoverycore.demo import CASE_MANAGER, CUSTOMER, TEAM_LEADER
 from recoverycore.events._envelope import Snapshot
 from recoverycore.events.cmr import CaseEvent

@@ -1,4 +1,4 @@
-"""Integrity: how fast ``recoverycore.integrity.verify`` checks a large store against reading the
+"""Integrity: how fast ``recoverycore.verify`` checks a large store against reading the
 same rows without checking them, and what sealing and encrypting cost when recording.
 
 **Verify throughput.** A store of ``--integrity-events`` events (default 1,000,000) is generated
@@ -86,8 +86,8 @@ from bench.projections import (
 from bench.runner import Timing
 from bench.scenario import EVENTS_PER_PLAN, START, STEP, PlanScript, build_plans
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
-from recoverycore.integrity import APPLICATIONS, VerifyResult, verify
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.verify import APPLICATIONS, VerifyResult, verify
 from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._chain import CHAIN_KEY, chain_key_from, read_seal
 from recoverycore.persistence._personal import PERSONAL_DATA, release_personal_data

@@ -41,10 +41,10 @@ from bench.pgserver import SETTINGS, PgServer, PgUnavailable, throwaway_server
 from bench.runner import Timing
 from bench.scenario import EVENTS_PER_PLAN, START, STEP, PlanScript, build_plans
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy
 from recoverycore.events.safeguards import SafeguardReactionRequested
 from recoverycore.persistence import sqlite_env
-from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy
 
 __all__ = [
     "POLICIES",

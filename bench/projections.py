@@ -6,7 +6,7 @@ The store (``--projection-events``, default 1,000,000 events across the two logs
 application command by command:
 
 * **templates** - a few real histories are recorded once through ``RecoveryApp.handle`` with
-  the policies following (:func:`recoverycore.policy_app.run_policies`, so the follow-up log is
+  the policies following (:func:`~recoverycore.application.run_policies`, so the follow-up log is
   filled too) on a SQLite file: the MSP plans of :mod:`bench.scenario`, the demo plan and the
   demo case (:mod:`recoverycore.demo`, with follow-ups falling due as their clock moves), and the
   long case of :mod:`bench.cases` (``--projection-case-events``, default 1,000 events).
@@ -21,7 +21,7 @@ application command by command:
   in ``TEAMS`` teams, so a workload question has a realistic selectivity. Each cloned history
   is sealed anew in its own hash chain (new id, same versions; the template's seals are
   dropped first, and ``RECOVERYCORE_CHAIN_KEY`` is honoured), so the generated store verifies
-  (``recoverycore.integrity.verify``); events the template stored unsealed
+  (``recoverycore.application.verify.verify``); events the template stored unsealed
   (``RECOVERYCORE_HASH_CHAIN=n``) are cloned unsealed. Clones are written in batches of
   ``INSERT_BATCH`` events, in the order the
   template logs hold them: with ``recorder.insert_events`` on SQLite, with a binary ``COPY`` into
@@ -98,14 +98,14 @@ from bench.pgserver import SETTINGS, PgServer, PgUnavailable, throwaway_server
 from bench.runner import Timing
 from bench.scenario import START, STEP, build_plans
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.demo import DEMO_CASE_START, DEMO_START, run_case_demo, run_demo
 from recoverycore.events._envelope import _EVENT_ID_NAMESPACE
 from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._chain import GENESIS, chain_key_from, read_seal, seal_state, unseal
 from recoverycore.persistence._personal import is_token
 from recoverycore.policies.follow_ups import ledger_id
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
     FOLLOW_UP_APPLICATION,

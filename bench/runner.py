@@ -15,7 +15,7 @@ from eventsourcing.application import Application
 from bench.bare import BareApp, BarePlan
 from bench.scenario import START, STEP, PlanScript, bare_fields
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
 from recoverycore.persistence import sqlite_env
 
 __all__ = [

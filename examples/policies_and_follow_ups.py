@@ -19,6 +19,7 @@ import structlog
 
 from recoverycore import Actor, ApproveMsp, RecordMsp, RecoveryApp, Role, SimulatedClock
 from recoverycore.aggregates import cmr
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.events.follow_ups import FollowUpScheduled
 from recoverycore.events.msp import (
     Behaviour,
@@ -28,7 +29,6 @@ from recoverycore.events.msp import (
     Restriction,
 )
 from recoverycore.persistence import sqlite_env
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 CRN = "204 567 891K"

@@ -8,7 +8,7 @@
   state as of any past time or version.
 * :func:`verify` checks that every stored history is the one recorded (each event is sealed in
   its aggregate's hash chain); :func:`forget` erases a customer's personal data, which is stored
-  encrypted under their own key (:mod:`recoverycore.privacy`).
+  encrypted under their own key (:mod:`recoverycore.application.forget`).
 * :data:`recoverycore.rules.CATALOGUE` lists every rule, its text and source step.
 * :mod:`recoverycore.testing` has builders, given/when/then and Hypothesis strategies.
 """
@@ -44,18 +44,28 @@ from recoverycore.aggregates.msp import (
     SendRestrictionReminder,
     WithdrawMsp,
 )
-from recoverycore.application import RecoveryApp
-from recoverycore.clock import Clock, SimulatedClock, SystemClock
+from recoverycore.application import (
+    AuditReport,
+    Clock,
+    Finding,
+    Forgotten,
+    ReadModels,
+    RecoveryApp,
+    SimulatedClock,
+    StateAsOf,
+    SystemClock,
+    VerifyResult,
+    forget,
+    verify,
+)
 from recoverycore.errors import (
     AggregateNotFound,
     ConcurrentUpdateError,
+    PersonalDataErased,
     RecoveryCoreError,
     RuleViolation,
 )
 from recoverycore.events._envelope import Actor, DomainEvent, Role
-from recoverycore.integrity import Finding, VerifyResult, verify
-from recoverycore.privacy import Forgotten, PersonalDataErased, forget
-from recoverycore.read_models import AuditReport, ReadModels, StateAsOf
 from recoverycore.rules import CATALOGUE, Rule
 
 __all__ = [

@@ -23,7 +23,11 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.forget import forget
+from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy, follow, run_policies
+from recoverycore.application.read_models import AuditReport, ReadModels, follow_views
+from recoverycore.application.verify import VerifyResult, verify
 from recoverycore.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
@@ -36,13 +40,9 @@ from recoverycore.demo import (
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
-from recoverycore.integrity import VerifyResult, verify
 from recoverycore.persistence import resolve_store_env
-from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy, follow, run_policies
-from recoverycore.privacy import forget
 from recoverycore.projections import VIEWS, Compliance, Progress, Timeline
 from recoverycore.projections.workload import Workload
-from recoverycore.read_models import AuditReport, ReadModels, follow_views
 from recoverycore.rules import CATALOGUE
 
 __all__ = ["app", "main"]

@@ -1,7 +1,7 @@
 """Calendar-day and business-day arithmetic: pure, with the holidays passed in.
 
 This module never reads a clock and never looks holidays up: the application layer builds the
-holiday set (see :mod:`recoverycore.holiday_calendar`, which uses the ``holidays`` library) and
+holiday set (see :mod:`recoverycore.application.holidays`, which uses the ``holidays`` library) and
 hands it to a :class:`BusinessCalendar` or to :func:`add_days`. A calendar therefore knows only
 the holidays it was given; dates outside the years it was built for count as if they had none.
 
@@ -49,7 +49,7 @@ class BusinessCalendar(BaseModel):
     ``holidays``.
 
     ``holidays`` are the dates the application built (for Australia, from
-    :func:`recoverycore.holiday_calendar.business_calendar`); ``weekend`` holds
+    :func:`recoverycore.application.holidays.business_calendar`); ``weekend`` holds
     :meth:`~datetime.date.weekday` numbers (Monday 0 ... Sunday 6) and may not be every day of
     the week. See the module docstring for the conventions of :meth:`add` and
     :meth:`business_days_between`.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from recoverycore.aggregates import cmr, msp
 from recoverycore.application import RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import Actor, Role
 from recoverycore.events.msp import (

@@ -42,17 +42,17 @@ from recoverycore._diagram import (
 )
 from recoverycore._version import __version__
 from recoverycore.aggregates import cmr, msp
+from recoverycore.application.read_models import ReadModels, StateAsOf
+from recoverycore.application.verify import VerifyResult, verify
 from recoverycore.events import msp as plan_events
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.cmr import CASE_EVENT_TYPES
 from recoverycore.events.follow_ups import FOLLOW_UP_EVENT_TYPES
 from recoverycore.events.safeguards import CustomerAggregateLinked, SafeguardReactionRequested
-from recoverycore.integrity import VerifyResult, verify
 from recoverycore.projections import audit as audit_view
 from recoverycore.projections._framework import RECOVERY_APPLICATION, Fact
 from recoverycore.projections._subjects import CASE, owner
 from recoverycore.projections.audit import AuditEntry, FollowUpRecord
-from recoverycore.read_models import ReadModels, StateAsOf
 from recoverycore.rules import CATALOGUE
 
 __all__ = [

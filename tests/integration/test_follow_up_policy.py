@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
@@ -23,7 +24,6 @@ from recoverycore.demo import (
 )
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpScheduled
 from recoverycore.persistence import sqlite_env
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 
 
 @pytest.fixture(autouse=True)

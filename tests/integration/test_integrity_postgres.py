@@ -9,11 +9,11 @@ import psycopg
 
 from pgserver import PgServer
 from recoverycore import ReadModels, RecoveryApp
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.forget import forget
+from recoverycore.application.verify import verify
 from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
-from recoverycore.integrity import verify
 from recoverycore.persistence._personal import ERASED
-from recoverycore.privacy import forget
 
 
 def _all_bytes(conn: psycopg.Connection[Any]) -> bytes:

@@ -29,15 +29,15 @@ from pydantic import BaseModel
 
 from recoverycore import ReadModels, RecoveryApp
 from recoverycore.aggregates import cmr
-from recoverycore.clock import SimulatedClock
+from recoverycore.application.clock import SimulatedClock
+from recoverycore.application.forget import PersonalDataErased, forget
+from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy
+from recoverycore.application.verify import verify
 from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import DomainEvent
-from recoverycore.integrity import verify
 from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._personal import ERASED, personal_spec
-from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy
-from recoverycore.privacy import PersonalDataErased, forget
 from recoverycore.strategies import progressing_commands, record_msp_commands
 from recoverycore.testing import EPOCH
 

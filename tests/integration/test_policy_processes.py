@@ -16,8 +16,8 @@ import structlog
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.events.follow_ups import FollowUpScheduled
-from recoverycore.policy_app import FollowUpPolicy
 from recoverycore.testing import case_builder, msp_builder
 
 pytestmark = pytest.mark.postgres

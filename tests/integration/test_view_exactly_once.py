@@ -31,8 +31,8 @@ from structlog.testing import capture_logs
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.persistence import sqlite_env
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
@@ -416,7 +416,7 @@ structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.
 sys.path.insert(0, sys.argv[1])
 from eventsourcing.projection import ProjectionRunner
 from recoverycore import RecoveryApp
-from recoverycore.policy_app import FollowUpPolicy
+from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.projections import VIEWS, postgres_view_recorder, view_projection
 from view_support import Deliveries
 env, targets = json.loads(sys.argv[2]), json.loads(sys.argv[3])

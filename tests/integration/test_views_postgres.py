@@ -8,8 +8,8 @@ from eventsourcing.projection import ProjectionRunner
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.demo import DEMO_CASE_START, run_case_demo
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
     VIEWS,
     catch_up,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
 from recoverycore.aggregates import cmr, msp
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
@@ -28,7 +29,6 @@ from recoverycore.demo import (
 )
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events.cmr import CaseEvent
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.testing import msp_builder
 
 

@@ -1,7 +1,7 @@
 """Business-day arithmetic (issue 4): Hypothesis properties and a table of known dates.
 
 The properties run on random calendars (any weekend short of the whole week, any holidays) and
-on the real Australian national holidays of 2024-2030 from :mod:`recoverycore.holiday_calendar`;
+on the real Australian national holidays of 2024-2030 from :mod:`recoverycore.application.holidays`;
 the number of examples comes from the settings profile (``tests/conftest.py``).
 """
 
@@ -21,15 +21,15 @@ from pydantic import ValidationError
 from recoverycore import days
 from recoverycore.aggregates import cmr
 from recoverycore.application import national_public_holidays
-from recoverycore.days import BusinessCalendar, add_days, add_months
-from recoverycore.events.cmr import DayCount
-from recoverycore.holiday_calendar import (
+from recoverycore.application.holidays import (
     AUSTRALIAN_STATES,
     australian_holidays,
     business_calendar,
     national_holidays,
     state_holidays,
 )
+from recoverycore.days import BusinessCalendar, add_days, add_months
+from recoverycore.events.cmr import DayCount
 
 YEARS = range(2024, 2031)
 AUSTRALIA = business_calendar(range(YEARS.start - 1, YEARS.stop + 1))

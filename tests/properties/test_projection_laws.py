@@ -31,9 +31,9 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from recoverycore import RecoveryApp
 from recoverycore.aggregates import cmr, msp
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.errors import AggregateNotFound, RuleViolation
 from recoverycore.events import cmr as ev
-from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.projections import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,

@@ -5,7 +5,7 @@ histories`, recorded through :class:`~recoverycore.RecoveryApp` with its follow-
 policies running, into SQLite files, with the audit view caught up (the witness of how far each
 plan and case went). They are recorded once for the module; each example copies a store's files
 to a fresh directory and changes the copy with ``sqlite3``, as someone with write access to the
-files could, then runs :func:`recoverycore.integrity.verify` on the whole store.
+files could, then runs :func:`recoverycore.application.verify.verify` on the whole store.
 
 Each property asserts the exact findings: the change is reported at the log, aggregate and
 version it was made at (both versions of a swap), with the kind the documentation gives it, and
@@ -34,6 +34,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
+from recoverycore.application.forget import forget
+from recoverycore.application.policies import FollowUpPolicy, run_policies
+from recoverycore.application.verify import APPLICATIONS, VerifyResult, verify
 from recoverycore.cli import app as cli
 from recoverycore.demo import (
     DEMO_CASE_ID,
@@ -44,7 +47,6 @@ from recoverycore.demo import (
     run_demo,
 )
 from recoverycore.errors import RuleViolation
-from recoverycore.integrity import APPLICATIONS, VerifyResult, verify
 from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._chain import (
     CHAIN_KEY,
@@ -53,8 +55,6 @@ from recoverycore.persistence._chain import (
     seal_state,
 )
 from recoverycore.policies import follow_ups
-from recoverycore.policy_app import FollowUpPolicy, run_policies
-from recoverycore.privacy import forget
 from recoverycore.strategies import History, histories
 from recoverycore.testing import EPOCH
 

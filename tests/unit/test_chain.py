@@ -1,4 +1,4 @@
-"""The hash chain's seal and :func:`recoverycore.integrity.check_history`, without any storage.
+"""The hash chain's seal and ``check_history`` (recoverycore.application.verify), without any storage.
 
 Histories here are made up (topics and bytes drawn by Hypothesis) and sealed with
 :func:`~recoverycore.persistence._chain.seal_state`, as the event store seals them; the changes
@@ -14,7 +14,7 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recoverycore.integrity import Finding, Row, check_history
+from recoverycore.application.verify import Finding, Row, check_history
 from recoverycore.persistence._chain import (
     GENESIS,
     MAGIC,

@@ -34,7 +34,7 @@ PERSONAL: dict[str, Any] = {"x-personal": True}
 PersonalStr = Annotated[NonEmptyStr, Field(json_schema_extra=PERSONAL)]
 """Text that identifies a customer (CRN, name, phone number, address): stored encrypted under
 the customer's own key when the store protects personal data (see
-:mod:`recoverycore.privacy`), and read as ``[erased]`` once that key is destroyed."""
+:mod:`recoverycore.application.forget`), and read as ``[erased]`` once that key is destroyed."""
 PersonalText = Annotated[str, Field(json_schema_extra=PERSONAL)]
 """As :data:`PersonalStr`, where the text may be empty (an empty text is stored as is)."""
 OptionalPersonal = Annotated[str | None, Field(json_schema_extra=PERSONAL)]

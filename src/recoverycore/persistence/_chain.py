@@ -10,7 +10,7 @@ the aggregate id, the version, the topic and the inner bytes; ``prev`` is the di
 aggregate's previous event (32 zero bytes before its first). Altering, removing, inserting or
 reordering any stored event therefore breaks the chain at that event, and checking it needs
 neither the cipher key nor the customers' keys: the chain covers what is stored, so erasing a
-customer's personal data by destroying their key (:mod:`recoverycore.privacy`) leaves every
+customer's personal data by destroying their key (:func:`recoverycore.forget`) leaves every
 history verifiable.
 """
 

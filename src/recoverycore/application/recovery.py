@@ -22,13 +22,13 @@ from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
 
 from recoverycore.aggregates import cmr, msp
-from recoverycore.clock import Clock, SystemClock
+from recoverycore.application.clock import Clock, SystemClock
+from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
 from recoverycore.events._envelope import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
 from recoverycore.events.safeguards import SafeguardReactionRequested
-from recoverycore.holiday_calendar import australian_holidays
 from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
 from recoverycore.persistence._protected import ProtectedStorage
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
@@ -44,25 +44,6 @@ def _project_plan(state: msp.MspState | None, events: Any) -> msp.MspState | Non
 
 def _project_case(state: cmr.CaseState | None, events: Any) -> cmr.CaseState | None:
     return cmr.fold(events, state)
-
-
-def national_public_holidays(years: range) -> frozenset[date]:
-    """Australia's national public holidays in ``years``, with the substitute days every state
-    observes (:func:`recoverycore.holiday_calendar.australian_holidays` with no states)."""
-    return australian_holidays(years)
-
-
-HOLIDAY_STATES = "RECOVERYCORE_HOLIDAY_STATES"
-"""Environment variable: states whose public holidays count too (e.g. ``NSW,VIC``); by default
-only national public holidays block contact and are skipped in business days."""
-
-
-def holidays_for(env: Mapping[str, str]) -> Callable[[range], frozenset[date]]:
-    """The public-holiday function an application uses, from ``RECOVERYCORE_HOLIDAY_STATES``."""
-    states = tuple(s.strip() for s in (env.get(HOLIDAY_STATES) or "").split(",") if s.strip())
-    if not states:
-        return national_public_holidays
-    return lambda years: australian_holidays(years, states=states)
 
 
 class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):

@@ -1,0 +1,114 @@
+"""Customers' personal data: protected under a key per customer, erased by destroying the key.
+
+Fields marked personal in the event models (:data:`recoverycore.events.PERSONAL`: a customer's
+CRN, name, phone numbers and addresses) are stored as tokens encrypted under the customer's own
+key whenever the store protects personal data: the default for SQLite files and PostgreSQL
+(``RECOVERYCORE_PERSONAL_DATA=protect``; ``plain`` turns it off). :func:`forget` destroys a
+customer's key. Afterwards:
+
+- their plans and cases still replay, and every personal field reads as ``[erased]``;
+- the views and reports show ``[erased]`` (they hold tokens, never plaintext);
+- every history still verifies: the hash chain covers the stored tokens, which do not change;
+- snapshots of their plans and cases are deleted (they are only a shortcut for replay);
+- new personal data for them is refused (:class:`PersonalDataErased`).
+
+Free text (notes, reasons) is not encrypted: do not write personal details into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+from pydantic import BaseModel, ConfigDict
+
+from recoverycore.persistence._personal import (
+    ERASED,
+    PERSONAL_DATA,
+    ForgetResult,
+    PersonalDataErased,
+    personal_data_for,
+    subject_of_crn,
+)
+
+__all__ = [
+    "ERASED",
+    "PERSONAL_DATA",
+    "Forgotten",
+    "PersonalDataErased",
+    "forget",
+    "personal_data_for",
+    "subject_of_crn",
+]
+
+_SNAPSHOTTING = ("RecoveryCore", "FollowUpPolicy", "SafeguardPolicy")
+
+
+class Forgotten(BaseModel):
+    """What :func:`forget` did."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_record: str
+    """The customer's pseudonymous record id (what remains to link their erased records)."""
+    key_destroyed: bool
+    """``False`` when there was no key to destroy (never recorded, or already forgotten)."""
+    records: tuple[str, ...]
+    """The plans, cases and customer records whose personal fields now read as erased."""
+    snapshots_deleted: int
+
+
+def forget(env: Mapping[str, str], crn: str) -> Forgotten:
+    """Destroy the key of the customer with ``crn``, and delete the snapshots of their plans
+    and cases. Raises ``ValueError`` if the store keeps personal data plain."""
+    personal = personal_data_for(env)
+    if personal is None:
+        raise ValueError(
+            f"This store keeps personal data plain ({PERSONAL_DATA}=plain, or it is in memory): "
+            "there is no key to destroy. Protected stores are the default for SQLite files and "
+            "PostgreSQL."
+        )
+    result: ForgetResult = personal.forget(crn)
+    deleted = _delete_snapshots(env, [UUID(hex=a) for a in result.aggregates])
+    return Forgotten(
+        customer_record=str(UUID(hex=result.subject)),
+        key_destroyed=result.key_destroyed,
+        records=tuple(str(UUID(hex=a)) for a in result.aggregates),
+        snapshots_deleted=deleted,
+    )
+
+
+def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:
+    if not aggregates:
+        return 0
+    module = env.get("PERSISTENCE_MODULE", "")
+    deleted = 0
+    for name in _SNAPSHOTTING:
+        factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
+            Environment(name, dict(env))
+        )
+        try:
+            recorder: Any = factory.aggregate_recorder(purpose="snapshots")
+            table = recorder.events_table_name
+            if module.endswith("sqlite"):
+                with recorder.datastore.transaction(commit=True) as c:
+                    for oid in aggregates:
+                        c.execute(
+                            f"DELETE FROM {table} WHERE originator_id = ?",
+                            (oid.hex,),
+                        )
+                        deleted += c.sqlite_cursor.rowcount
+            elif module.endswith("postgres"):
+                with recorder.datastore.transaction(commit=True) as c:
+                    for oid in aggregates:
+                        c.execute(
+                            f"DELETE FROM {table} WHERE originator_id = %s".encode(),
+                            (oid,),
+                        )
+                        deleted += c.rowcount
+        finally:
+            factory.close()
+    return deleted

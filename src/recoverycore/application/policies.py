@@ -1,0 +1,293 @@
+"""The follow-up policy as an eventsourcing process application.
+
+:class:`FollowUpPolicy` follows :class:`~recoverycore.RecoveryApp`'s notification log. For each
+plan or case event it records the follow-ups that event causes (scheduled, completed,
+cancelled) in the plan's or case's follow-up ledger, together with the tracking position of
+the event, in one transaction: each upstream event is processed exactly once, and a restart
+resumes after the last position recorded. :meth:`FollowUpPolicy.tick` makes follow-ups due when
+a supplied time passes their due time; it never reads a clock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, ClassVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, InternalError, OperationalError, Tracking
+from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
+from eventsourcing.utils import get_topic
+
+from recoverycore.application.holidays import holidays_for
+from recoverycore.application.recovery import RecoveryApp
+from recoverycore.events.cmr import CaseEvent
+from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
+from recoverycore.events.msp import MspEvent
+from recoverycore.persistence import in_memory_env
+from recoverycore.persistence._protected import ProtectedStorage
+from recoverycore.policies import follow_ups, safeguards
+
+__all__ = [
+    "FOLLOWERS",
+    "FollowUpPolicy",
+    "SafeguardPolicy",
+    "follow",
+    "policy_system",
+    "run_policies",
+]
+
+_log = structlog.get_logger("recoverycore.policies")
+
+
+def _project_ledger(ledger: Any, events: Any) -> follow_ups.FollowUpLedger | None:
+    return follow_ups.fold(events, ledger)
+
+
+class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
+    """Follows the plans and cases and keeps their follow-up ledgers."""
+
+    name = "FollowUpPolicy"
+    env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
+    time_zone = "Australia/Sydney"
+
+    def __init__(
+        self,
+        env: Any = None,
+        *,
+        public_holidays: Callable[[range], frozenset[date]] | None = None,
+    ) -> None:
+        super().__init__(env)
+        self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
+        self._open_ledgers: set[UUID] | None = None
+        self._upstream: RecoveryApp | None = None
+        self._pending: follow_ups.FollowUpLedger | None = None
+
+    # -- processing -------------------------------------------------------------------------------
+    def policy(
+        self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """Record what one plan or case event causes, with its tracking, atomically."""
+        if not isinstance(domain_event, MspEvent | CaseEvent):
+            return
+        year = domain_event.occurred_at.year
+        ledger = self.ledger_of(domain_event.originator_id)
+        new = follow_ups.react(
+            ledger,
+            domain_event,
+            holidays=self._holidays(range(year - 1, year + 6)),
+            time_zone=self.time_zone,
+        )
+        if new:
+            processing_event.collect_events(*new)
+            self._pending = follow_ups.fold(new, ledger)
+            if self._open_ledgers is not None:
+                self._open_ledgers.add(new[0].originator_id)
+
+    def process_event(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
+        self._pending = None
+        super().process_event(domain_event, tracking)
+        # Recorded: keep the newer ledger, so the next event of a long history does not refold
+        # it (eventsourcing fast-forwards a cached state but cannot write the newer one back).
+        pending, self._pending = self._pending, None
+        if pending is not None and self.repository.cache is not None:
+            self.repository.cache.put(pending.id, pending)
+
+    def follow_application(self, upstream: RecoveryApp) -> None:
+        """Follow ``upstream``'s notification log (keeping it open for as long as this lives)."""
+        self._upstream = upstream
+        self.follow(upstream.name, upstream.notification_log)
+
+    def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
+        """Process every event the leader recorded since the last one processed."""
+        self.pull_and_process(leader_name)
+
+    # -- queries ----------------------------------------------------------------------------------
+    def ledger_of(self, subject_id: UUID) -> follow_ups.FollowUpLedger | None:
+        """The follow-up ledger of a plan or case (``None`` if it has none yet)."""
+        return self._ledger(follow_ups.ledger_id(subject_id))
+
+    def _ledger(self, ledger_id: UUID) -> follow_ups.FollowUpLedger | None:
+        try:
+            ledger: follow_ups.FollowUpLedger = self.repository.get(
+                ledger_id, projector_func=_project_ledger
+            )
+        except AggregateNotFoundError:
+            return None
+        return ledger
+
+    def follow_ups_of(self, subject_id: UUID) -> list[FollowUpEvent]:
+        """Every follow-up event recorded about a plan or case, oldest first."""
+        events = self.events.get(follow_ups.ledger_id(subject_id))
+        return [e for e in events if isinstance(e, FollowUpEvent)]
+
+    # -- time -------------------------------------------------------------------------------------
+    def tick(self, now: datetime) -> list[FollowUpEvent]:
+        """Make due every follow-up whose due time ``now`` has passed; returns what fell due.
+
+        Ticking again with the same or an earlier time records nothing more.
+        """
+        due: list[FollowUpEvent] = []
+        for ledger_id in sorted(self._ledgers_with_open_follow_ups()):
+            ledger = self._ledger(ledger_id)
+            new = follow_ups.tick(ledger, now)
+            if not new:
+                if ledger is not None and not ledger.open:
+                    self._ledgers_with_open_follow_ups().discard(ledger_id)
+                continue
+            try:
+                self.save(*new)
+            except IntegrityError:
+                continue  # another tick recorded it first; nothing is lost
+            due.extend(new)
+        _log.info("follow-ups ticked", now=now.isoformat(), due=len(due))
+        return due
+
+    def _ledgers_with_open_follow_ups(self) -> set[UUID]:
+        if self._open_ledgers is None:
+            # Rebuilt from the policy's own log (derivable, so it needs no storage of its own).
+            # Only the scheduling events, selected by topic in the store, a page at a time.
+            ledgers: set[UUID] = set()
+            topics, start = [get_topic(FollowUpScheduled)], 1
+            while page := self.recorder.select_notifications(start, 10_000, topics=topics):
+                ledgers.update(UUID(str(n.originator_id)) for n in page)
+                start = page[-1].id + 1
+            self._open_ledgers = ledgers
+        return self._open_ledgers
+
+
+class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
+    """Follows the plans and cases; a safety flag on one asks for it on the customer's others.
+
+    RecoveryApp follows this policy in turn and records the flags (see ``RecoveryApp.policy``),
+    so a reaction is recorded once, atomically with the position of what caused it.
+    """
+
+    name = "SafeguardPolicy"
+    env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self._upstream: RecoveryApp | None = None
+
+    def follow_application(self, upstream: RecoveryApp) -> None:
+        self._upstream = upstream
+        self.follow(upstream.name, upstream.notification_log)
+
+    def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
+        self.pull_and_process(leader_name)
+
+    def record(self, record_id: UUID) -> safeguards.Customer | None:
+        """A customer record or owner record (``None`` if there is none)."""
+        try:
+            record: safeguards.Customer = self.repository.get(
+                record_id, projector_func=_project_customer
+            )
+        except AggregateNotFoundError:
+            return None
+        return record
+
+    def policy(
+        self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
+    ) -> None:
+        """Link plans and cases to their customer; turn a safety flag into a reaction."""
+        if not isinstance(domain_event, MspEvent | CaseEvent):
+            return
+        owner = self.record(safeguards.owner_id(domain_event.originator_id))
+        crn = getattr(domain_event, "crn", None) or (owner.crn if owner else None)
+        customer = self.record(safeguards.customer_id(crn)) if crn else None
+        new = safeguards.react(domain_event, customer=customer, owner=owner)
+        if new:
+            processing_event.collect_events(*new)
+
+
+def _project_customer(record: Any, events: Any) -> safeguards.Customer | None:
+    return safeguards.fold(events, record)
+
+
+def policy_system() -> System:
+    """RecoveryApp followed by the follow-up and safeguard policies; RecoveryApp follows the
+    safeguard policy back (to record the flags a reaction asks for)."""
+    return System(
+        pipes=[
+            [RecoveryApp, FollowUpPolicy],
+            [RecoveryApp, SafeguardPolicy, RecoveryApp],
+        ]
+    )
+
+
+def run_policies(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID]:
+    """Start RecoveryApp and its policies in one thread (in memory unless ``env`` says).
+
+    Commands handled by ``runner.get(RecoveryApp)`` are followed at once by the policies.
+    """
+    runner: SingleThreadedRunner[UUID] = SingleThreadedRunner(
+        policy_system(), env=env if env is not None else in_memory_env()
+    )
+    runner.start()
+    return runner
+
+
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "follow-ups": (FollowUpPolicy.name, RecoveryApp.name),
+    "safeguards": (SafeguardPolicy.name, RecoveryApp.name),
+    "recovery": (RecoveryApp.name, SafeguardPolicy.name),
+}
+"""What ``recoverycore follow NAME`` runs: (the process application, the application it follows).
+Run all three, each in its own process, for the whole system on a shared store (PostgreSQL)."""
+
+
+def _start(app_class: type[Any], env: dict[str, str], attempts: int = 8) -> Any:
+    # Processes started together on a new database create its tables at the same moment, and
+    # PostgreSQL may refuse concurrent DDL ("tuple concurrently updated", a duplicate type);
+    # the tables exist once one of them succeeds, so trying again is safe.
+    for attempt in range(1, attempts + 1):
+        try:
+            return app_class(env=env)
+        except (InternalError, IntegrityError, OperationalError):
+            if attempt == attempts:
+                raise
+            _log.info("retrying start-up", application=app_class.name, attempt=attempt)
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
+def follow(
+    which: str,
+    env: dict[str, str],
+    *,
+    poll_seconds: float = 0.5,
+    stop: threading.Event | None = None,
+    max_polls: int | None = None,
+) -> int:
+    """Run one process application of the system in this process, following its upstream's
+    notification log until ``stop`` is set (or ``max_polls`` polls have run).
+
+    Each poll processes whatever the upstream recorded since the last position recorded, so a
+    process killed at any point resumes exactly where it left off. Returns the polls run.
+    """
+    follower_name, leader_name = FOLLOWERS[which]
+    classes: dict[str, type[Any]] = {
+        RecoveryApp.name: RecoveryApp,
+        FollowUpPolicy.name: FollowUpPolicy,
+        SafeguardPolicy.name: SafeguardPolicy,
+    }
+    stop = stop or threading.Event()
+    follower, leader = _start(classes[follower_name], env), _start(classes[leader_name], env)
+    with follower, leader:
+        follower.follow(leader.name, leader.notification_log)
+        polls = 0
+        log = _log.bind(follower=follower_name, leader=leader_name)
+        log.info("following")
+        while not stop.is_set() and (max_polls is None or polls < max_polls):
+            follower.pull_and_process(leader.name)
+            polls += 1
+            stop.wait(poll_seconds)
+        log.info("stopped following", polls=polls)
+    return polls
