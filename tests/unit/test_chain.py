@@ -1,4 +1,4 @@
-"""The hash chain's seal and ``check_history`` (recoverycore.application.verify), without any storage.
+"""The hash chain's seal and ``recoverycore.application.verify.check_history``, storage-free.
 
 Histories here are made up (topics and bytes drawn by Hypothesis) and sealed with
 :func:`~recoverycore.persistence._chain.seal_state`, as the event store seals them; the changes
