@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import pytest
+from pydantic import BaseModel
 from structlog.testing import capture_logs
 
 from recoverycore import (
@@ -26,8 +27,7 @@ from recoverycore import (
     RuleViolation,
     SimulatedClock,
 )
-from recoverycore.aggregates import msp
-from recoverycore.aggregates.msp import MspState
+from recoverycore.aggregates import Decider, msp
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
 from recoverycore.persistence import sqlite_env
@@ -45,6 +45,9 @@ AGGRESSIVE_CALL = B.call(
 """A command recording three events: MspContactAttempted, MspNoteAdded, MspIncidentLinked."""
 
 
+S = TypeVar("S", bound=BaseModel)
+
+
 class InterleavedApp(RecoveryApp):
     """Runs the next ``meanwhile`` callback after reading the plan, before deciding and saving:
     as if another writer recorded on the plan while this command was being decided."""
@@ -54,8 +57,10 @@ class InterleavedApp(RecoveryApp):
         self.meanwhile: list[Callable[[], object]] = []
         self._interleaving = False
 
-    def _plan_or_none(self, plan_id: UUID) -> MspState | None:
-        state = super()._plan_or_none(plan_id)
+    def _state_or_none(
+        self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, *, version: int | None = None
+    ) -> S | None:
+        state = super()._state_or_none(decider, aggregate_id, version=version)
         # The other writer's own commands read the plan too: they must not interleave again.
         if self.meanwhile and not self._interleaving:
             self._interleaving = True

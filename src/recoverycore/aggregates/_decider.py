@@ -1,8 +1,18 @@
-"""What every aggregate's ``decide`` shares: the command envelope, the context, rule checks."""
+"""What every aggregate shares: the command envelope, the rule checks, the decide skeleton, and
+the :class:`Decider` value that describes one aggregate to the application, the views and the
+test kit.
+
+An aggregate module registers one handler per command type on a typed :class:`Handlers` registry
+(``@handlers.handles(ApproveMsp, "S1")``), keeps its lifecycle checks in one function, and
+decides with :func:`decide_with`, the one skeleton every aggregate shares: the action is not
+dated in the future, a creating command finds no aggregate, any other command finds one, the
+aggregate's own lifecycle checks hold, then the handler runs. Everything here is pure.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, Generic, TypeVar, cast
@@ -11,14 +21,31 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from recoverycore.errors import RuleViolation
+from recoverycore.errors import AggregateNotFound, RuleViolation
 from recoverycore.events._envelope import Actor, DomainEvent, Snapshot
 
-__all__ = ["Command", "Decision", "Evolvers", "replay", "time_zone"]
+__all__ = [
+    "Command",
+    "DecideContext",
+    "Decider",
+    "Decision",
+    "Evolvers",
+    "FlagRequest",
+    "Handlers",
+    "Handling",
+    "Lifecycle",
+    "decide_with",
+    "replay",
+    "time_zone",
+]
 
 E = TypeVar("E", bound=DomainEvent)
 T = TypeVar("T")
 S = TypeVar("S", bound=BaseModel)
+C = TypeVar("C", bound="Command")
+CC = TypeVar("CC", bound="Command")
+K = TypeVar("K", bound=BaseModel)
+X = TypeVar("X")
 Change = Callable[[Any, Any], Mapping[str, Any]]
 """A state change: the fields an event changes, as a ``TypedDict`` of the state's fields (so a
 misspelt or mistyped field is a type error, not a silently stored value)."""
@@ -155,3 +182,204 @@ def replay(
     for event in events:
         state = cast(S, event.mutate(None)) if isinstance(event, Snapshot) else evolve(state, event)
     return state
+
+
+# -- the typed handler registry -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Handling(Generic[X]):
+    """How one command type is handled: its procedure step, its handler, and its marks."""
+
+    command_type: type[Command]
+    procedure_ref: str
+    handler: Callable[[Any, Any, X], None]
+    creates: bool = False
+    tags: frozenset[str] = frozenset()
+
+
+class Handlers(Generic[S, X]):
+    """The handlers of one aggregate, by command type, each tied to its procedure step.
+
+    ``S`` is the aggregate's state and ``X`` what a handler receives besides the state and the
+    command (the :class:`Decision`, or an aggregate's own context around it). A handler is typed
+    by the command it handles, so ``@handlers.handles(ApproveMsp, "S1")`` on a function that
+    takes a ``RejectMsp`` is a type error.
+    """
+
+    def __init__(self, procedure: str) -> None:
+        self.procedure = procedure
+        self._by_type: dict[type[Command], Handling[X]] = {}
+
+    def handles(
+        self, command_type: type[CC], step: str, *, tags: Iterable[str] = ()
+    ) -> Callable[[Callable[[S, CC, X], None]], Callable[[S, CC, X], None]]:
+        """Register the handler of ``command_type`` (on an existing aggregate) at ``step``."""
+
+        def register(handler: Callable[[S, CC, X], None]) -> Callable[[S, CC, X], None]:
+            self._add(Handling(command_type, self._ref(step), handler, False, frozenset(tags)))
+            return handler
+
+        return register
+
+    def creates(
+        self, command_type: type[CC], step: str
+    ) -> Callable[[Callable[[None, CC, X], None]], Callable[[None, CC, X], None]]:
+        """Register the handler of the command that starts the aggregate's history."""
+
+        def register(handler: Callable[[None, CC, X], None]) -> Callable[[None, CC, X], None]:
+            self._add(Handling(command_type, self._ref(step), handler, True))
+            return handler
+
+        return register
+
+    def _ref(self, step: str) -> str:
+        return f"{self.procedure} {step}"
+
+    def _add(self, handling: Handling[X]) -> None:
+        if handling.command_type in self._by_type:
+            raise ValueError(f"{handling.command_type.__name__} already has a handler")
+        self._by_type[handling.command_type] = handling
+
+    def __getitem__(self, command_type: type[Command]) -> Handling[X]:
+        return self._by_type[command_type]
+
+    def __contains__(self, command_type: object) -> bool:
+        return command_type in self._by_type
+
+    def __iter__(self) -> Iterator[type[Command]]:
+        return iter(self._by_type)
+
+    def __len__(self) -> int:
+        return len(self._by_type)
+
+    def tagged(self, tag: str) -> frozenset[type[Command]]:
+        """The command types registered with ``tag``."""
+        return frozenset(t for t, h in self._by_type.items() if tag in h.tags)
+
+
+# -- the one decide skeleton ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Lifecycle(Generic[S, X]):
+    """The checks every command of one aggregate passes before its handler runs.
+
+    ``rule_id`` is the aggregate's record-keeping rule (an action dated in the future, an id used
+    twice); ``article`` and ``noun`` name the aggregate in messages ("An MSP", "plan");
+    ``check`` holds the aggregate's own lifecycle rules (terminal, closing, case team), run on
+    an existing aggregate after it has been found.
+    """
+
+    rule_id: str
+    article: str
+    noun: str
+    not_found_kind: str
+    check: Callable[[S, Command, Decision, Handling[X]], None]
+
+
+def decide_with(
+    handlers: Handlers[S, X],
+    lifecycle: Lifecycle[S, X],
+    state: S | None,
+    command: Command,
+    *,
+    aggregate_id: UUID,
+    version: int,
+    now: AwareDatetime,
+    zone: tzinfo,
+    context: Callable[[Decision], X],
+) -> list[DomainEvent]:
+    """Decide ``command`` (the skeleton every aggregate shares): the events it records, or
+    :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded."""
+    handling = handlers[type(command)]
+    d = Decision(command, aggregate_id, version, now, handling.procedure_ref, zone)
+    d.require(
+        d.occurred_at <= now,
+        lifecycle.rule_id,
+        "The action is dated later than the time it is being recorded.",
+        "Record the action after it has happened, with the time it happened.",
+    )
+    if handling.creates:
+        d.require(
+            state is None,
+            lifecycle.rule_id,
+            f"{lifecycle.article} with id {aggregate_id} has already been recorded.",
+            f"Use a new {lifecycle.noun} id, or act on the existing {lifecycle.noun}.",
+        )
+    else:
+        if state is None:
+            raise AggregateNotFound(aggregate_id, kind=lifecycle.not_found_kind)
+        lifecycle.check(state, command, d, handling)
+    handling.handler(state, command, context(d))
+    return d.events
+
+
+# -- one aggregate as a value ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DecideContext(Generic[K]):
+    """What ``decide`` needs besides the state and the command: the time it is being recorded,
+    the configuration in force, and the public holidays around that time (the contact rules
+    use them). The application supplies all three; the aggregate never reads a clock."""
+
+    now: AwareDatetime
+    config: K
+    public_holidays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRequest:
+    """The safeguard policy's request to record a safety flag on one of a customer's other
+    records (X-R3, X-R4), as the aggregate's own flag command needs it."""
+
+    target_id: UUID
+    flag: str
+    source: str
+    actor: Actor
+    causation_id: UUID | None = None
+    correlation_id: UUID | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Decider(Generic[S, C, E, K]):
+    """One aggregate, described as values: which commands it takes, how it decides and evolves.
+
+    ``recoverycore.aggregates.DECIDERS`` maps each aggregate's command base class to its
+    Decider; the application, the read side and the test kit go through it, so a new
+    aggregate is added by writing its module and registering its Decider.
+
+    * ``kind``: the aggregate type the views and the safeguard policy name it by
+      (``ManagedServicePlan``, ``CaseManagedRecovery``); ``noun``: how errors name it.
+    * ``decide(state, command, context)``: the events a command records, or a refusal.
+    * ``evolve(state, event)``: total; ``fold`` replays a history (a snapshot may come first).
+    * ``flag_command(state, request)``: the command that records a safeguard flag on this
+      aggregate, or ``None`` when the flag is already recorded.
+    * ``flags_in_force`` and ``pauses_in_force`` summarise a state for the auditor's answers.
+    """
+
+    kind: str
+    noun: str
+    command_type: type[C]
+    state_type: type[S]
+    event_type: type[E]
+    config_type: type[K]
+    id_of: Callable[[C], UUID]
+    decide: Callable[[S | None, C, DecideContext[K]], list[E]]
+    evolve: Callable[[S | None, DomainEvent], S]
+    flag_command: Callable[[S, FlagRequest], C | None]
+    flags_in_force: Callable[[S], tuple[str, ...]]
+    pauses_in_force: Callable[[S], tuple[BaseModel, ...]] = field(default=lambda _: ())
+
+    initial_state: None = None
+    """Every history starts from nothing: the creating command's event makes the state."""
+
+    def fold(self, events: Iterable[DomainEvent], state: S | None = None) -> S | None:
+        """Replay ``events`` (a snapshot may come first) into the state."""
+        return replay(self.evolve, events, state)
+
+    def project(self, state: S | None, events: Iterable[Any]) -> S | None:
+        """``fold`` in the argument order of eventsourcing's ``projector_func``."""
+        return replay(self.evolve, events, state)
+
+    def default_config(self) -> K:
+        return self.config_type()
+
+    def owns(self, event: object) -> bool:
+        """Whether ``event`` belongs to this aggregate's histories."""
+        return isinstance(event, self.event_type)

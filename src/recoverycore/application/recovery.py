@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, ClassVar, overload
+from typing import Any, ClassVar, TypeVar, cast, overload
 from uuid import UUID
 
 import structlog
@@ -20,8 +20,21 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
+from pydantic import BaseModel
 
-from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates import (
+    CASE,
+    MSP,
+    AnyDecider,
+    Command,
+    DecideContext,
+    Decider,
+    FlagRequest,
+    cmr,
+    decider_for,
+    decider_of_kind,
+    msp,
+)
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
@@ -38,12 +51,7 @@ __all__ = ["RecoveryApp"]
 _log = structlog.get_logger("recoverycore")
 
 
-def _project_plan(state: msp.MspState | None, events: Any) -> msp.MspState | None:
-    return msp.fold(events, state)
-
-
-def _project_case(state: cmr.CaseState | None, events: Any) -> cmr.CaseState | None:
-    return cmr.fold(events, state)
+S = TypeVar("S", bound=BaseModel)
 
 
 class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
@@ -87,12 +95,17 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         clock: Clock | None = None,
         msp_config: msp.MspConfig | None = None,
         case_config: cmr.CaseConfig | None = None,
+        configs: Mapping[AnyDecider, BaseModel] | None = None,
         public_holidays: Callable[[range], frozenset[date]] | None = None,
     ) -> None:
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
-        self.msp_config = msp_config or msp.MspConfig()
-        self.case_config = case_config or cmr.CaseConfig()
+        self.configs: dict[AnyDecider, Any] = dict(configs or {})
+        """Each aggregate's configuration (a Decider's ``default_config()`` when not given)."""
+        if msp_config is not None:
+            self.configs[MSP] = msp_config
+        if case_config is not None:
+            self.configs[CASE] = case_config
         self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
         self.snapshot_interval = int(self.env.get(self.SNAPSHOT_INTERVAL) or 100)
 
@@ -106,6 +119,39 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         """An application on an embedded SQLite file (created if missing)."""
         return cls(env=sqlite_env(path), **kwargs)
 
+    # -- configuration --------------------------------------------------------------------------
+    def config_for(self, decider: AnyDecider) -> Any:
+        """The configuration ``decider``'s rules are checked under in this application."""
+        config = self.configs.get(decider)
+        if config is None:
+            config = self.configs[decider] = decider.default_config()
+        return config
+
+    @property
+    def msp_config(self) -> msp.MspConfig:
+        """The configurable MSP rules (``configs[MSP]``)."""
+        config: msp.MspConfig = self.config_for(MSP)
+        return config
+
+    @property
+    def case_config(self) -> cmr.CaseConfig:
+        """The configurable case rules (``configs[CASE]``)."""
+        config: cmr.CaseConfig = self.config_for(CASE)
+        return config
+
+    def public_holidays(self, when: datetime) -> frozenset[date]:
+        """The public holidays around ``when`` that the contact rules (X-R6) need."""
+        return self._holidays(range(when.year - 1, when.year + 2))
+
+    def contact_calendar(self, when: datetime) -> cmr.ContactCalendar:
+        """The public holidays around ``when`` as the case rules take them."""
+        return cmr.ContactCalendar(public_holidays=self.public_holidays(when))
+
+    def _context(self, decider: AnyDecider, now: datetime) -> DecideContext[Any]:
+        return DecideContext(
+            now=now, config=self.config_for(decider), public_holidays=self.public_holidays(now)
+        )
+
     # -- commands ---------------------------------------------------------------------------------
     @overload
     def handle(self, command: msp.MspCommand, *, retries: int = 0) -> list[MspEvent]: ...
@@ -113,10 +159,11 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     @overload
     def handle(self, command: cmr.CaseCommand, *, retries: int = 0) -> list[CaseEvent]: ...
 
-    def handle(
-        self, command: msp.MspCommand | cmr.CaseCommand, *, retries: int = 0
-    ) -> list[MspEvent] | list[CaseEvent]:
-        """Decide ``command`` against the plan's or case's history and record its events
+    @overload
+    def handle(self, command: Command, *, retries: int = 0) -> list[DomainEvent]: ...
+
+    def handle(self, command: Command, *, retries: int = 0) -> Sequence[DomainEvent]:
+        """Decide ``command`` against its plan's or case's history and record its events
         atomically.
 
         Returns the recorded events. Raises :class:`RuleViolation` (nothing recorded) when a
@@ -124,10 +171,10 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
         aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
         """
-        is_case = isinstance(command, cmr.CaseCommand)
-        aggregate_id = command.case_id if isinstance(command, cmr.CaseCommand) else command.plan_id
+        decider = decider_for(command)
+        aggregate_id = decider.id_of(command)
         log = _log.bind(
-            **{"case_id" if is_case else "plan_id": str(aggregate_id)},
+            **{f"{decider.noun}_id": str(aggregate_id)},
             command=type(command).__name__,
             actor=command.actor.staff_id,
             role=command.actor.role.value,
@@ -135,29 +182,17 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         attempt = 0
         while True:
             now = self.clock()
+            state = self._state_or_none(decider, aggregate_id)
+            version = state.version if state is not None else 0
             try:
-                if isinstance(command, cmr.CaseCommand):
-                    case = self._case_or_none(command.case_id)
-                    version = case.version if case else 0
-                    events: list[Any] = cmr.decide(
-                        case,
-                        command,
-                        now=now,
-                        config=self.case_config,
-                        calendar=self.contact_calendar(now),
-                    )
-                    new_state: Any = cmr.fold(events, case)
-                else:
-                    plan = self._plan_or_none(command.plan_id)
-                    version = plan.version if plan else 0
-                    events = msp.decide(plan, command, now=now, config=self.msp_config)
-                    new_state = msp.fold(events, plan)
+                events = decider.decide(state, command, self._context(decider, now))
             except RuleViolation as refusal:
                 log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
                 raise
             except AggregateNotFound:
                 log.info("command refused", outcome="not_found")
                 raise
+            new_state = decider.fold(events, state)
             try:
                 self.save(*events)
             except IntegrityError:
@@ -187,120 +222,120 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         source = f"safeguard: {domain_event.flag} recorded on {domain_event.source_aggregate_id}"
         now = domain_event.recorded_at
         for target, kind in zip(domain_event.targets, domain_event.target_types, strict=True):
+            decider = decider_of_kind(kind)
+            if decider is None:
+                _log.warning("safeguard target of unknown kind", target=target, kind=kind)
+                continue
             target_id = UUID(target)
+            state = self._state_or_none(decider, target_id)
+            if state is None:
+                continue
+            command = decider.flag_command(
+                state,
+                FlagRequest(
+                    target_id=target_id,
+                    flag=domain_event.flag,
+                    source=source,
+                    actor=SAFEGUARD_ACTOR,
+                    causation_id=cause,
+                    correlation_id=domain_event.correlation_id,
+                ),
+            )
+            if command is None:
+                continue
             try:
-                if kind == "ManagedServicePlan":
-                    plan = self._plan_or_none(target_id)
-                    if plan is None or domain_event.flag in plan.safety_flags:
-                        continue
-                    events: list[Any] = msp.decide(
-                        plan,
-                        msp.RecordVulnerabilityFlag(
-                            plan_id=target_id,
-                            actor=SAFEGUARD_ACTOR,
-                            flag=domain_event.flag,
-                            source=source,
-                            causation_id=cause,
-                            correlation_id=domain_event.correlation_id,
-                        ),
-                        now=now,
-                        config=self.msp_config,
-                    )
-                else:
-                    case = self._case_or_none(target_id)
-                    flag_id = f"SG-{cause}"
-                    if case is None or any(f.flag_id == flag_id for f in case.flags):
-                        continue
-                    events = cmr.decide(
-                        case,
-                        cmr.RecordVulnerabilityFlag(
-                            case_id=target_id,
-                            actor=SAFEGUARD_ACTOR,
-                            flag_id=flag_id,
-                            kind=domain_event.flag,
-                            source=source,
-                            causation_id=cause,
-                            correlation_id=domain_event.correlation_id,
-                        ),
-                        now=now,
-                        config=self.case_config,
-                        calendar=self.contact_calendar(now),
-                    )
+                events = decider.decide(state, command, self._context(decider, now))
             except RuleViolation as refusal:
                 # A closed plan or case needs no flag; the refusal is logged, not recorded.
                 _log.info("safeguard not applied", target=target, rule_id=refusal.rule_id)
                 continue
             processing_event.collect_events(*events)
 
-    def contact_calendar(self, when: datetime) -> cmr.ContactCalendar:
-        """The public holidays around ``when`` that the contact rules (X-R6) need."""
-        return cmr.ContactCalendar(
-            public_holidays=self._holidays(range(when.year - 1, when.year + 2))
-        )
-
     # -- queries ----------------------------------------------------------------------------------
-    def plan(self, plan_id: UUID, *, version: int | None = None) -> msp.MspState:
-        """The plan's current state, or as it was at ``version``."""
+    def state_or_none(
+        self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, *, version: int | None = None
+    ) -> S | None:
+        """The aggregate's current state (or as it was at ``version``), or ``None`` when
+        ``decider``'s aggregate has recorded nothing under this id."""
+        return self._state_or_none(decider, aggregate_id, version=version)
+
+    def state(
+        self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, *, version: int | None = None
+    ) -> S:
+        """The aggregate's current state, or as it was at ``version``; raises
+        :class:`AggregateNotFound` when nothing of ``decider``'s kind was recorded under it."""
+        state = self._state_or_none(decider, aggregate_id, version=version)
+        if state is None:
+            raise AggregateNotFound(aggregate_id, kind=decider.noun)
+        return state
+
+    def state_as_of(
+        self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, when: datetime
+    ) -> S:
+        """The aggregate as it was recorded at ``when`` (events recorded later are left out)."""
+        events = list(self.events.get(aggregate_id))
+        state = decider.fold(
+            e for e in events if isinstance(e, DomainEvent) and e.recorded_at <= when
+        )
+        if state is None or not isinstance(state, decider.state_type):
+            raise AggregateNotFound(aggregate_id, kind=decider.noun)
+        return state
+
+    def _state_or_none(
+        self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, *, version: int | None = None
+    ) -> S | None:
         try:
-            state = self.repository.get(plan_id, version=version, projector_func=_project_plan)
-        except (AggregateNotFoundError, ValueError):
-            raise AggregateNotFound(plan_id) from None
-        if not isinstance(state, msp.MspState):
-            raise AggregateNotFound(plan_id)
+            projector: Any = decider.project  # states are immutable pydantic models
+            state: object = self.repository.get(
+                aggregate_id, version=version, projector_func=projector
+            )
+        except AggregateNotFoundError:
+            return None
+        except ValueError:
+            # The id's history is another aggregate's: its first event cannot start this one.
+            return None
+        if not isinstance(state, decider.state_type):
+            return None
         if version is None:
             self._remember(state)
         return state
 
-    def _snapshot_if_due(self, state: msp.MspState | cmr.CaseState | None, before: int) -> None:
+    def plan(self, plan_id: UUID, *, version: int | None = None) -> msp.MspState:
+        """The plan's current state, or as it was at ``version`` (``state(MSP, plan_id)``)."""
+        return self.state(MSP, plan_id, version=version)
+
+    def case(self, case_id: UUID, *, version: int | None = None) -> cmr.CaseState:
+        """The case's current state, or as it was at ``version`` (``state(CASE, case_id)``)."""
+        return self.state(CASE, case_id, version=version)
+
+    def plan_as_of(self, plan_id: UUID, when: datetime) -> msp.MspState:
+        """The plan as it was recorded at ``when`` (``state_as_of(MSP, plan_id, when)``)."""
+        return self.state_as_of(MSP, plan_id, when)
+
+    def case_as_of(self, case_id: UUID, when: datetime) -> cmr.CaseState:
+        """The case as it was recorded at ``when`` (``state_as_of(CASE, case_id, when)``)."""
+        return self.state_as_of(CASE, case_id, when)
+
+    def _snapshot_if_due(self, state: BaseModel | None, before: int) -> None:
         interval = self.snapshot_interval
         if state is None or self.snapshots is None or interval <= 0:
             return
-        if state.version // interval > before // interval:
+        version: int = cast(Any, state).version  # every state has an id and a version
+        if version // interval > before // interval:
             # A snapshot is only a shortcut for replay: the events are already recorded, so a
             # failure here is logged and otherwise ignored.
             try:
                 self.snapshots.put([Snapshot.take(state)])
             except Exception:
-                _log.warning("snapshot failed", aggregate_id=str(state.id), version=state.version)
+                _log.warning(
+                    "snapshot failed", aggregate_id=str(getattr(state, "id", "")), version=version
+                )
 
-    def _remember(self, state: msp.MspState | cmr.CaseState | None) -> None:
+    def _remember(self, state: BaseModel | None) -> None:
         # eventsourcing fast-forwards a cached immutable state but cannot write the newer one
         # back; doing it here keeps each read to the events recorded since.
         if state is not None and self.repository.cache is not None:
-            self.repository.cache.put(state.id, state)
-
-    def case(self, case_id: UUID, *, version: int | None = None) -> cmr.CaseState:
-        """The case's current state, or as it was at ``version``."""
-        try:
-            state = self.repository.get(case_id, version=version, projector_func=_project_case)
-        except (AggregateNotFoundError, ValueError):
-            raise AggregateNotFound(case_id, kind="case") from None
-        if not isinstance(state, cmr.CaseState):
-            raise AggregateNotFound(case_id, kind="case")
-        if version is None:
-            self._remember(state)
-        return state
-
-    def case_as_of(self, case_id: UUID, when: datetime) -> cmr.CaseState:
-        """The case as it was recorded at ``when`` (events recorded later are left out)."""
-        state = cmr.fold(e for e in self.history(case_id) if e.recorded_at <= when)
-        if state is None:
-            raise AggregateNotFound(case_id, kind="case")
-        return state
-
-    def _case_or_none(self, case_id: UUID) -> cmr.CaseState | None:
-        try:
-            return self.case(case_id)
-        except AggregateNotFound:
-            return None
-
-    def plan_as_of(self, plan_id: UUID, when: datetime) -> msp.MspState:
-        """The plan as it was recorded at ``when`` (events recorded later are left out)."""
-        events = [e for e in self.history(plan_id) if e.recorded_at <= when]
-        state = msp.fold(events)
-        if state is None:
-            raise AggregateNotFound(plan_id)
-        return state
+            self.repository.cache.put(cast(Any, state).id, cast(Any, state))
 
     def history(self, aggregate_id: UUID) -> list[DomainEvent]:
         """Every event recorded on a plan or case, oldest first."""
@@ -312,12 +347,6 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether anything has been recorded on this plan or case id."""
         return any(True for _ in self.events.get(aggregate_id, limit=1))
-
-    def _plan_or_none(self, plan_id: UUID) -> msp.MspState | None:
-        try:
-            return self.plan(plan_id)
-        except AggregateNotFound:
-            return None
 
     def describe_store(self) -> Mapping[str, str]:
         """Which store this application uses (for logs and the command line)."""
