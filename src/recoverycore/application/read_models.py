@@ -28,12 +28,11 @@ from eventsourcing.application import Application
 from eventsourcing.projection import ProjectionRunner
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates import cmr, decider_of_event, msp
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.errors import AggregateNotFound
-from recoverycore.events.cmr import CaseEvent
 from recoverycore.persistence._personal import PersonalData, personal_data_for
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
@@ -270,32 +269,19 @@ class ReadModels:
             when = as_of.isoformat() if as_of else f"version {version}" if version else ""
             raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case", when=when)
         follow_ups = self.audit(subject_id, as_of=as_of, version=version).follow_ups_in_force
-        if isinstance(events[0], CaseEvent):
-            case = cmr.fold(e for e in events if isinstance(e, CaseEvent))
-            assert case is not None
-            return self._reveal(
-                StateAsOf(
-                    subject_id=str(subject_id),
-                    subject_type="CaseManagedRecovery",
-                    as_of=as_of,
-                    version=events[-1].originator_version,
-                    state=case,
-                    pauses_in_force=case.pauses,
-                    flags_in_force=tuple(f.kind for f in case.flags),
-                    follow_ups_in_force=follow_ups,
-                )
-            )
-        plan = msp.fold(events)
-        assert plan is not None
+        decider = decider_of_event(events[0])
+        state = decider.fold(e for e in events if decider.owns(e)) if decider else None
+        if decider is None or state is None:
+            raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case")
         return self._reveal(
             StateAsOf(
                 subject_id=str(subject_id),
-                subject_type="ManagedServicePlan",
+                subject_type=decider.kind,
                 as_of=as_of,
                 version=events[-1].originator_version,
-                state=plan,
-                pauses_in_force=(),
-                flags_in_force=tuple(plan.safety_flags),
+                state=state,
+                pauses_in_force=decider.pauses_in_force(state),
+                flags_in_force=decider.flags_in_force(state),
                 follow_ups_in_force=follow_ups,
             )
         )
