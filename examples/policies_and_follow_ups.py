@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from recoverycore import Actor, ApproveMsp, RecordMsp, RecoveryApp, Role, SimulatedClock
+from recoverycore import Actor, RecoveryApp, Role, SimulatedClock
 from recoverycore.aggregates import cmr
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.events.follow_ups import FollowUpScheduled
@@ -28,6 +28,7 @@ from recoverycore.events.msp import (
     IncidentRef,
     Restriction,
 )
+from recoverycore.msp import ApproveMsp, RecordMsp
 from recoverycore.persistence import sqlite_env
 
 SYDNEY = ZoneInfo("Australia/Sydney")

@@ -12,17 +12,7 @@ from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from recoverycore import (
-    Actor,
-    ApproveMsp,
-    RecordMsp,
-    RecordNotificationCallAttempt,
-    RecoveryApp,
-    Role,
-    RuleViolation,
-    SendMspSms,
-    SimulatedClock,
-)
+from recoverycore import Actor, RecoveryApp, Role, RuleViolation, SimulatedClock
 from recoverycore.events.msp import (
     Behaviour,
     ContactPoint,
@@ -31,6 +21,7 @@ from recoverycore.events.msp import (
     MultiRecordCheck,
     Restriction,
 )
+from recoverycore.msp import ApproveMsp, RecordMsp, RecordNotificationCallAttempt, SendMspSms
 
 
 def main(db: Path) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -76,9 +77,13 @@ def test_a_stale_writer_on_postgres_records_nothing_and_can_retry(
         stale = second.plan(b.plan_id)
         first.handle(b.call(outcome="NO_ANSWER"))
 
-        original = second._plan_or_none
+        original = second._state_or_none
         calls = iter([stale])
-        second._plan_or_none = lambda plan_id: next(calls, None) or original(plan_id)  # type: ignore[method-assign]
+
+        def stale_once(decider: Any, aggregate_id: UUID, *, version: int | None = None) -> Any:
+            return next(calls, None) or original(decider, aggregate_id, version=version)
+
+        second._state_or_none = stale_once  # type: ignore[method-assign]
         with pytest.raises(ConcurrentUpdateError):
             second.handle(b.call(outcome="VOICEMAIL"))
         assert len(first.history(b.plan_id)) == 4

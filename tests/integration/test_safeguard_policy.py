@@ -10,10 +10,11 @@ import pytest
 import structlog
 
 from pgserver import PgServer
-from recoverycore import RecordVulnerabilityFlag, RecoveryApp, RuleViolation, SimulatedClock
+from recoverycore import RecoveryApp, RuleViolation, SimulatedClock
 from recoverycore.aggregates import cmr
 from recoverycore.application.policies import SafeguardPolicy, run_policies
 from recoverycore.events.safeguards import SafeguardReactionRequested
+from recoverycore.msp import RecordVulnerabilityFlag
 from recoverycore.persistence import sqlite_env
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR, customer_id
 from recoverycore.testing import case_builder, msp_builder

@@ -14,7 +14,6 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from recoverycore import MspConfig
 from recoverycore.aggregates.msp import MspCommand
 from recoverycore.events.msp import (
     CustomerAggressionLetterSent,
@@ -22,6 +21,7 @@ from recoverycore.events.msp import (
     MspLetterSent,
     MspReviewInvitationSent,
 )
+from recoverycore.msp import MspConfig
 from recoverycore.strategies import MspStateMachine, send_restriction_reminder_commands
 
 TestMspLifecycle = MspStateMachine.TestCase

@@ -17,12 +17,8 @@ from pydantic import BaseModel
 from structlog.testing import capture_logs
 
 from recoverycore import (
-    AddMspNote,
     AggregateNotFound,
     ConcurrentUpdateError,
-    MspConfig,
-    RecordCustomerInformed,
-    RecordPoliceHandDelivery,
     RecoveryApp,
     RuleViolation,
     SimulatedClock,
@@ -30,6 +26,7 @@ from recoverycore import (
 from recoverycore.aggregates import Decider, msp
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
+from recoverycore.msp import AddMspNote, MspConfig, RecordCustomerInformed, RecordPoliceHandDelivery
 from recoverycore.persistence import sqlite_env
 from recoverycore.testing import EPOCH, msp_builder
 

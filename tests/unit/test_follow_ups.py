@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from recoverycore import WithdrawMsp
 from recoverycore.days import add_days
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.cmr import DayCount
@@ -18,6 +17,7 @@ from recoverycore.events.follow_ups import (
     FollowUpEvent,
     FollowUpScheduled,
 )
+from recoverycore.msp import WithdrawMsp
 from recoverycore.policies import follow_ups as fu
 from recoverycore.testing import case_builder, given, msp_builder
 

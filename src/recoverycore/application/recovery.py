@@ -133,11 +133,19 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         config: msp.MspConfig = self.config_for(MSP)
         return config
 
+    @msp_config.setter
+    def msp_config(self, config: msp.MspConfig) -> None:
+        self.configs[MSP] = config
+
     @property
     def case_config(self) -> cmr.CaseConfig:
         """The configurable case rules (``configs[CASE]``)."""
         config: cmr.CaseConfig = self.config_for(CASE)
         return config
+
+    @case_config.setter
+    def case_config(self, config: cmr.CaseConfig) -> None:
+        self.configs[CASE] = config
 
     def public_holidays(self, when: datetime) -> frozenset[date]:
         """The public holidays around ``when`` that the contact rules (X-R6) need."""

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from recoverycore.days import add_days, add_months
+from recoverycore.events import Actor, DomainEvent, LocalDatetime, Role
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
-from recoverycore.events._envelope import Actor, DomainEvent, LocalDatetime, Role
 from recoverycore.events.cmr import DayCount
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,

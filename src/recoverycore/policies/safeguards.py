@@ -13,9 +13,9 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
+from recoverycore.events import Actor, DomainEvent, Role
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
-from recoverycore.events._envelope import Actor, DomainEvent, Role
 from recoverycore.events.safeguards import (
     CustomerAggregateLinked,
     SafeguardEvent,
