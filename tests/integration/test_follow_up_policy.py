@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.aggregates.cmr import CaseConfig
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.demo import (
     DEMO_CASE_ID,
@@ -22,6 +23,7 @@ from recoverycore.demo import (
     run_case_demo,
     run_demo,
 )
+from recoverycore.events import DayCount
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpScheduled
 from recoverycore.persistence import sqlite_env
 
@@ -170,3 +172,13 @@ def test_each_policy_keeps_its_own_sqlite_file_beside_the_store(tmp_path: Path) 
     assert all(
         t.startswith(("recoverycore.events.msp:", "recoverycore.events.cmr:")) for t in topics
     )
+
+
+def test_the_follow_up_policy_waits_the_periods_its_application_is_configured_with() -> None:
+    ten_days = DayCount(days=10)
+    configured = CaseConfig(dpo_delivery_check_after=ten_days)
+    assert FollowUpPolicy().periods["dpo_delivery_check_after"] == DayCount(days=14)
+    assert FollowUpPolicy(case_config=configured).periods["dpo_delivery_check_after"] == ten_days
+    with RecoveryApp.in_memory(case_config=configured) as recovery, FollowUpPolicy() as policy:
+        policy.follow_application(recovery)
+        assert policy.periods["dpo_delivery_check_after"] == ten_days

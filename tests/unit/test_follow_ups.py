@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from recoverycore.aggregates.cmr import CaseConfig
 from recoverycore.days import add_days
 from recoverycore.events._envelope import DomainEvent
-from recoverycore.events.cmr import DayCount
+from recoverycore.events.cmr import DayCount, LetterIssued
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,
     FollowUpCompleted,
@@ -179,9 +181,32 @@ def test_delivering_an_event_again_schedules_nothing_more() -> None:
         assert not [e for e in again if isinstance(e, FollowUpScheduled)]
 
 
+def test_a_letter_review_waits_the_response_period_the_letter_gave() -> None:
+    b = case_builder()
+    longer = CaseConfig(contact_letter_response=DayCount(days=21))
+    [letter] = [
+        e
+        for e in b.contacted_without_answer().configured(longer).when(b.q164())
+        if isinstance(e, LetterIssued)
+    ]
+    [scheduled] = [e for e in fu.react(None, letter) if isinstance(e, FollowUpScheduled)]
+    assert (scheduled.kind, scheduled.period_days) == ("Q164_RESPONSE_REVIEW", 21)
+
+
+def test_the_dpo_delivery_check_waits_the_configured_period() -> None:
+    rule = next(r for r in fu.RULES if r.kind == "DPO_DELIVERY_CHECK")
+    assert CaseConfig().dpo_delivery_check_after == DayCount(days=14)
+    event: Any = None  # a configured period does not read its event
+    assert fu.period_of(rule, event) == DayCount(days=14)
+    shorter = {"dpo_delivery_check_after": DayCount(days=10)}
+    assert fu.period_of(rule, event, shorter) == DayCount(days=10)
+
+
 @pytest.mark.parametrize("rule", fu.RULES, ids=lambda r: r.kind)
 def test_every_timer_names_its_procedure_step_and_what_ends_it(rule: fu.FollowUpRule) -> None:
     assert rule.procedure_ref.startswith(("104-07050030", "107-20112320"))
     assert rule.description.endswith(".")
-    assert (rule.period is None) != (rule.due_date is None)
+    # Exactly one of: a stated period, a date, the period the event recorded, a configured one.
+    given = (rule.period, rule.due_date, rule.period_of, rule.setting)
+    assert sum(x is not None for x in given) == 1
     assert rule.cancelled_by, "every follow-up is cancelled when its plan or case ends"

@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from recoverycore.events.vocabulary import PROCEDURE_TIME_ZONE
+
 __all__ = ["DEFAULT_TIME_ZONE", "Clock", "SimulatedClock", "SystemClock"]
 
-DEFAULT_TIME_ZONE = "Australia/Sydney"
+DEFAULT_TIME_ZONE = PROCEDURE_TIME_ZONE
 """Times are recorded in an Australian local time zone (configurable per application)."""
 
 

@@ -24,9 +24,13 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, InternalError, OperationalError, Tracking
 from eventsourcing.system import ProcessApplication, SingleThreadedRunner, System
 from eventsourcing.utils import get_topic
+from pydantic import BaseModel
 
+from recoverycore.aggregates import cmr
+from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
+from recoverycore.events import DayCount
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
@@ -50,20 +54,31 @@ def _project_ledger(ledger: Any, events: Any) -> follow_ups.FollowUpLedger | Non
     return follow_ups.fold(events, ledger)
 
 
+def configured_periods(config: BaseModel) -> dict[str, DayCount]:
+    """The periods (:class:`~recoverycore.events.DayCount` fields) of an aggregate's
+    configuration, by field name, as the follow-up rules name them."""
+    return {name: value for name, value in config if isinstance(value, DayCount)}
+
+
 class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
     name = "FollowUpPolicy"
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
-    time_zone = "Australia/Sydney"
+    time_zone = DEFAULT_TIME_ZONE
 
     def __init__(
         self,
         env: Any = None,
         *,
         public_holidays: Callable[[range], frozenset[date]] | None = None,
+        case_config: cmr.CaseConfig | None = None,
     ) -> None:
         super().__init__(env)
+        self.periods: dict[str, DayCount] = configured_periods(case_config or cmr.CaseConfig())
+        """The configured periods the follow-up rules read (``dpo_delivery_check_after``): from
+        ``case_config``, else from the application this policy follows."""
+        self._periods_given = case_config is not None
         self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
         self._open_ledgers: set[UUID] | None = None
         self._upstream: RecoveryApp | None = None
@@ -83,6 +98,7 @@ class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
             domain_event,
             holidays=self._holidays(range(year - 1, year + 6)),
             time_zone=self.time_zone,
+            periods=self.periods,
         )
         if new:
             processing_event.collect_events(*new)
@@ -102,6 +118,8 @@ class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
     def follow_application(self, upstream: RecoveryApp) -> None:
         """Follow ``upstream``'s notification log (keeping it open for as long as this lives)."""
         self._upstream = upstream
+        if not self._periods_given:
+            self.periods = configured_periods(upstream.case_config)
         self.follow(upstream.name, upstream.notification_log)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:

@@ -14,9 +14,12 @@ from recoverycore.events.cmr import DayCount
 
 __all__ = [
     "ATTEMPT_CHANNELS",
+    "DEFAULT_PERIODS",
+    "DPO_DELIVERY_CHECK_AFTER",
     "ENFORCEMENT_FLAGS",
     "FLAG_RULES",
     "LETTERS_TO_CUSTOMER",
+    "PROCEDURE_TIME_ZONE",
     "TERMINAL_EVENTS",
     "DayCount",
 ]
@@ -51,3 +54,16 @@ TERMINAL_EVENTS: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
     "MspExpired": ("expired", frozenset()),
 }
 """The status an event ends a record in, and the only events that may follow it."""
+
+PROCEDURE_TIME_ZONE: Final = "Australia/Sydney"
+"""The local time zone the procedures' days and hours are reckoned in, unless configured."""
+
+DPO_DELIVERY_CHECK_AFTER: Final = DayCount(days=14)
+"""T4.S1-S2: a DPO warning's delivery is confirmed through tracking after 14 days (the default
+of ``CaseConfig.dpo_delivery_check_after``)."""
+
+DEFAULT_PERIODS: Final[Mapping[str, DayCount]] = {
+    "dpo_delivery_check_after": DPO_DELIVERY_CHECK_AFTER,
+}
+"""The configurable periods a follow-up reads from the configuration (not from its event), by
+configuration field, at their defaults; an application passes its configuration's values."""

@@ -12,7 +12,7 @@ ledger never schedules an id it has seen, so delivering the same event twice cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -26,7 +26,6 @@ from recoverycore.days import add_days, add_months
 from recoverycore.events import Actor, DomainEvent, LocalDatetime, Role
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
-from recoverycore.events.cmr import DayCount
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,
     FollowUpCompleted,
@@ -34,6 +33,7 @@ from recoverycore.events.follow_ups import (
     FollowUpEvent,
     FollowUpScheduled,
 )
+from recoverycore.events.vocabulary import DEFAULT_PERIODS, PROCEDURE_TIME_ZONE, DayCount
 
 __all__ = [
     "POLICY_ACTOR",
@@ -84,7 +84,12 @@ class FollowUpRule:
     procedure_ref: str
     trigger: tuple[type[DomainEvent], ...]
     period: DayCount | None = None
-    """Days after the triggering action; or ``None`` when ``due_date`` gives the date."""
+    """Days after the triggering action; or ``None`` when ``due_date``, ``period_of`` or
+    ``setting`` gives it."""
+    period_of: Callable[[Any], DayCount] | None = None
+    """The period as the triggering event recorded it (a letter's response period)."""
+    setting: str | None = None
+    """The configuration field whose value is the period (``dpo_delivery_check_after``)."""
     due_date: Callable[[Any], date] | None = None
     when: Callable[[Any], bool] = lambda event: True
     scope: Callable[[Any], str] = _none
@@ -106,6 +111,10 @@ MSP_PROC, CMR_PROC = m.PROCEDURE, c.PROCEDURE
 
 def _letter(code: str, purpose: str | None = None) -> Callable[[Any], bool]:
     return lambda e: e.code == code and (purpose is None or e.purpose == purpose)
+
+
+def _response_period(event: c.LetterIssued) -> DayCount:
+    return event.response_period
 
 
 def _end_date(event: m.MspRecorded | m.MspExtended) -> date:
@@ -190,7 +199,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "Hold the No Arrangement activity 15 days for the Q164 response; then the next step.",
         f"{CMR_PROC} T2.S4",
         (c.LetterIssued,),
-        period=_days(15),
+        period_of=_response_period,
         when=_letter("Q164"),
         scope=lambda e: e.letter_id,
         completed_by=_RESPONSES,
@@ -201,7 +210,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "Review the response to the Q190 'final option' letter after 15 days.",
         f"{CMR_PROC} T2.S5",
         (c.LetterIssued,),
-        period=_days(15),
+        period_of=_response_period,
         when=_letter("Q190", "FINAL_OPTION"),
         scope=lambda e: e.letter_id,
         completed_by=_RESPONSES,
@@ -230,7 +239,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "Review the third party's reply to the QSS40 after 15 days.",
         f"{CMR_PROC} T3.S2",
         (c.LetterIssued,),
-        period=_days(15),
+        period_of=_response_period,
         when=_letter("QSS40"),
         scope=lambda e: e.letter_id,
         completed_by=(c.ReturnedCorrespondenceProcessed, c.FinancialInstitutionLeadFound),
@@ -241,7 +250,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "Review the employer's reply to the Q609 after 15 days.",
         f"{CMR_PROC} T3.S5",
         (c.LetterIssued,),
-        period=_days(15),
+        period_of=_response_period,
         when=_letter("Q609"),
         scope=lambda e: e.letter_id,
         completed_by=(c.ReturnedCorrespondenceProcessed,),
@@ -283,7 +292,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "After 14 days, confirm the DPO warning's delivery through Australia Post tracking.",
         f"{CMR_PROC} T4.S1-S2",
         (c.LetterIssued,),
-        period=_days(14),
+        setting="dpo_delivery_check_after",
         when=_letter("Q190", "DPO_WARNING"),
         scope=lambda e: e.letter_id,
         completed_by=(c.DpoWarningDelivered, c.DpoWarningNotDelivered),
@@ -295,7 +304,7 @@ RULES: tuple[FollowUpRule, ...] = (
         "The customer's 23 days to respond to the DPO warning end; a DPO decision may proceed.",
         f"{CMR_PROC} T4.S1",
         (c.LetterIssued,),
-        period=_days(23),
+        period_of=_response_period,
         when=_letter("Q190", "DPO_WARNING"),
         scope=lambda e: e.letter_id,
         cancelled_by=_CASE_END,
@@ -464,17 +473,35 @@ class _Emitter:
         )
 
 
+def period_of(
+    rule: FollowUpRule, event: DomainEvent, periods: Mapping[str, DayCount] = DEFAULT_PERIODS
+) -> DayCount | None:
+    """The period ``rule`` waits after ``event``: as the event recorded it, as configured, or
+    as the rule states it; ``None`` when the rule gives a date instead."""
+    if rule.period_of is not None:
+        return rule.period_of(event)
+    if rule.setting is not None:
+        return periods.get(rule.setting) or DEFAULT_PERIODS[rule.setting]
+    return rule.period
+
+
 def _due_at(
-    rule: FollowUpRule, event: DomainEvent, holidays: frozenset[date], zone: tzinfo
+    rule: FollowUpRule,
+    event: DomainEvent,
+    holidays: frozenset[date],
+    zone: tzinfo,
+    periods: Mapping[str, DayCount],
 ) -> tuple[datetime, int, str]:
     # Reckoned on the local calendar: "15 days" lands at the same local time of day, even
     # across a daylight-saving change.
     local = event.occurred_at.astimezone(zone)
-    if rule.period is not None:
-        day = add_days(local.date(), rule.period, holidays)
+    period = period_of(rule, event, periods)
+    if period is not None:
+        day = add_days(local.date(), period, holidays)
         due = datetime.combine(day, local.time(), tzinfo=zone)
-        return due, rule.period.days, rule.period.unit
-    assert rule.due_date is not None
+        return due, period.days, period.unit
+    if rule.due_date is None:
+        raise ValueError(f"follow-up rule {rule.kind} has neither a period nor a due date")
     day = rule.due_date(event)
     return datetime.combine(day, DATE_DUE_AT, tzinfo=zone), (day - local.date()).days, "DATE"
 
@@ -484,12 +511,14 @@ def react(
     event: DomainEvent,
     *,
     holidays: Iterable[date] = (),
-    time_zone: str = "Australia/Sydney",
+    time_zone: str = PROCEDURE_TIME_ZONE,
+    periods: Mapping[str, DayCount] = DEFAULT_PERIODS,
 ) -> list[FollowUpEvent]:
     """The ledger events one recorded plan or case event causes.
 
     ``holidays`` are the public holidays business days skip; ``time_zone`` is the local zone
-    in which days are counted."""
+    in which days are counted; ``periods`` are the configured periods the rules name by their
+    ``setting`` (a letter's response period is read from the letter itself)."""
     if isinstance(event, FollowUpEvent):
         return []
     lid = ledger_id(event.originator_id)
@@ -526,7 +555,7 @@ def react(
         follow_up_id = str(uuid5(lid, f"{rule.kind}:{event_id}:{scope}"))
         if follow_up_id in known:
             continue  # delivered again: already scheduled
-        due_at, period_days, unit = _due_at(rule, event, holiday_set, zone)
+        due_at, period_days, unit = _due_at(rule, event, holiday_set, zone, periods)
         out.emit(
             FollowUpScheduled,
             rule.procedure_ref,
