@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -175,6 +175,25 @@ class Garnishee(_Record):
     placed_on: date | None = None
 
 
+class EmploymentLeadChanges(TypedDict, total=False):
+    """The fields of an :class:`EmploymentLead` that its events change, typed as there."""
+
+    q289_issued: bool
+    employer_attempts: tuple[date, ...]
+    q609_on: date | None
+
+
+class GarnisheeChanges(TypedDict, total=False):
+    """The fields of a :class:`Garnishee` that its events change, typed as there."""
+
+    submitted_by: str | None
+    decision: Literal["APPROVED", "REJECTED"] | None
+    redress_check_id: str | None
+    redress_result: Literal["CLEAR", "NOT_CLEAR"] | None
+    redress_approved: bool
+    placed_on: date | None
+
+
 class CaseState(BaseModel):
     """The case as its history makes it."""
 
@@ -254,6 +273,49 @@ class CaseState(BaseModel):
     def dpo_warning(self) -> LetterRecord | None:
         warnings = [x for x in self.letters if x.purpose == "DPO_WARNING"]
         return warnings[-1] if warnings else None
+
+
+class CaseChanges(TypedDict, total=False):
+    """The fields of :class:`CaseState` an event changes (what a change function in
+    :mod:`~recoverycore.aggregates.cmr.evolve` returns), typed as in :class:`CaseState`.
+
+    ``version`` is not here: applying a change sets it."""
+
+    status: CaseStatus
+    stage: Stage
+    allocation_group: str | None
+    suitable: bool | None
+    doa_doc_id: str | None
+    doa_doc_expires_on: date | None
+    actor_relationship: bool
+    case_file: bool
+    documents: tuple[str, ...]
+    record_reviewed: bool
+    pre_call_sms_pending: bool
+    contacts: tuple[ContactRecord, ...]
+    letters: tuple[LetterRecord, ...]
+    verbal_warnings: tuple[date, ...]
+    arrangement: Literal["ACCEPTABLE", "INTERIM"] | None
+    refused: bool
+    refusal_retracted: bool
+    deemed_unreasonable: bool
+    callback_on: date | None
+    fca: Fca | None
+    pauses: tuple[Pause, ...]
+    flags: tuple[Flag, ...]
+    fi_leads: tuple[str, ...]
+    employment_leads: tuple[EmploymentLead, ...]
+    garnishees: tuple[Garnishee, ...]
+    property_searches: tuple[str, ...]
+    litigation: Literal["SENT", "ACCEPTED", "DECLINED"] | None
+    travel_pattern_found: bool
+    dpo_referred: bool
+    dpo_id: str | None
+    dpo_active: bool
+    paid_in_full: bool
+    closure_reason: ClosureReason | None
+    closure_steps: tuple[str, ...]
+    archive_requested: bool
 
 
 CLOSURE_STEPS: tuple[str, ...] = (

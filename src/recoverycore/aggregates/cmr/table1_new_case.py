@@ -129,14 +129,12 @@ def _doa(s: CaseState, cmd: CreateDoaDoc, c: _Ctx) -> None:
 @_handles(ApplyActorRelationship, "T1.S4", case_team=False)
 def _actor_relationship(s: CaseState, cmd: ApplyActorRelationship, c: _Ctx) -> None:
     _role(c.d, LEADER_ROLES, "CMR-R3", "apply an actor relationship")
-    group = cmd.allocation_group or s.allocation_group
-    c.d.require(
-        bool(group),
+    group = c.d.required(
+        cmd.allocation_group or s.allocation_group or None,
         "CMR-R3",
         "An allocation group is required before applying the actor relationship.",
         "Set up the allocation group in Work Optimiser first.",
     )
-    assert group is not None
     c.d.emit(ActorRelationshipApplied, allocation_group=group, case_manager_id=s.case_manager_id)
 
 

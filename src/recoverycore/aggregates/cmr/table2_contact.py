@@ -370,20 +370,19 @@ def _fca(s: CaseState, cmd: RecordFinancialCircumstanceAssessment, c: _Ctx) -> N
 
 @_handles(RecordInterimArrangement, "T2.S8")
 def _interim(s: CaseState, cmd: RecordInterimArrangement, c: _Ctx) -> None:
-    c.d.require(
-        s.fca is not None,
+    fca = c.d.required(
+        s.fca,
         "CMR-A10",
         "An interim arrangement is based on a financial circumstance assessment, and none is "
         "recorded.",
         "Complete the financial circumstance assessment first.",
     )
-    assert s.fca is not None
     c.d.emit(
         ArrangementAgreed,
         kind="INTERIM",
         amount=cmd.amount,
         frequency=cmd.frequency,
-        fca_id=s.fca.fca_id,
+        fca_id=fca.fca_id,
     )
 
 

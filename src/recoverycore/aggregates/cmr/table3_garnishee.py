@@ -161,15 +161,12 @@ def _assess_garnishee(s: CaseState, cmd: AssessGarnishee, c: _Ctx) -> None:
 
 
 def _known_garnishee(c: _Ctx, s: CaseState, garnishee_id: str) -> Garnishee:
-    g = s.garnishee(garnishee_id)
-    c.d.require(
-        g is not None,
+    return c.d.required(
+        s.garnishee(garnishee_id),
         "CMR-A2",
         f"No garnishee {garnishee_id} has been assessed.",
         "Assess the garnishee first.",
     )
-    assert g is not None
-    return g
 
 
 def _garnishee_allowed(c: _Ctx, s: CaseState, g: Garnishee, doing: str) -> None:
@@ -323,16 +320,17 @@ def _place_garnishee(s: CaseState, cmd: PlaceGarnishee, c: _Ctx) -> None:
         "Action the Debt Redress Check and have it approved.",
     )
     _garnishee_allowed(c, s, g, "place a garnishee")
-    warning = _latest_warning(s)
-    d.require(
-        warning is not None
-        and (c.today - warning[0]).days <= c.config.garnishee_warning_validity_days,
+    latest = _latest_warning(s)
+    warning = d.required(
+        latest
+        if latest is not None
+        and (c.today - latest[0]).days <= c.config.garnishee_warning_validity_days
+        else None,
         "CMR-R11",
         "No garnishee warning (Q190, Q289 or verbal) was given in the 90 days before "
         "implementation.",
         "Warn the customer again (e.g. a Q190) and wait for its response period.",
     )
-    assert warning is not None
     d.require(
         not s.refusal_retracted,
         "CMR-R14",

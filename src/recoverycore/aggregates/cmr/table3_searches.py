@@ -113,15 +113,12 @@ def _employment_lead(s: CaseState, cmd: RecordEmploymentLead, c: _Ctx) -> None:
 
 
 def _known_lead(c: _Ctx, s: CaseState, lead_id: str) -> EmploymentLead:
-    lead = s.lead(lead_id)
-    c.d.require(
-        lead is not None,
+    return c.d.required(
+        s.lead(lead_id),
         "CMR-A2",
         f"No employment lead {lead_id} is recorded.",
         "Record the employment lead first.",
     )
-    assert lead is not None
-    return lead
 
 
 def _q289_first(c: _Ctx, lead: EmploymentLead, doing: str) -> None:

@@ -78,14 +78,13 @@ def _dpo_warning(s: CaseState, cmd: IssueDpoWarning, c: _Ctx) -> None:
 def _dpo_delivery(s: CaseState, cmd: ConfirmDpoWarningDelivery, c: _Ctx) -> None:
     d = c.d
     _role(d, {Role.SRT_OFFICER}, "CMR-A13", "confirm a DPO warning's delivery")
-    warning = s.letter(cmd.letter_id)
-    d.require(
-        warning is not None and warning.purpose == "DPO_WARNING",
+    letter = s.letter(cmd.letter_id)
+    warning = d.required(
+        letter if letter is not None and letter.purpose == "DPO_WARNING" else None,
         "CMR-R17",
         f"No DPO warning {cmd.letter_id} has been issued.",
         "Issue the DPO warning first.",
     )
-    assert warning is not None
     check_from = add_days(
         warning.issued_on, c.config.dpo_delivery_check_after, c.calendar.public_holidays
     )
@@ -117,14 +116,15 @@ def _make_dpo(s: CaseState, cmd: MakeDpo, c: _Ctx) -> None:
     d = c.d
     _delegate(c, "make a DPO")
     ids = _debts_known(d, s, cmd.debt_ids)
-    warning = s.dpo_warning()
-    d.require(
-        s.travel_pattern_found and warning is not None and warning.delivered is True,
+    latest = s.dpo_warning()
+    warning = d.required(
+        latest
+        if s.travel_pattern_found and latest is not None and latest.delivered is True
+        else None,
         "CMR-R17",
         "A DPO needs an identified travel pattern and a DPO warning whose delivery is confirmed.",
         "Issue the DPO warning and confirm its delivery first.",
     )
-    assert warning is not None
     d.require(
         c.today > warning.respond_by,
         "CMR-R17",

@@ -145,8 +145,14 @@ def _complete(s: CaseState, cmd: CompleteClosure, c: _Ctx) -> None:
         + " still to do.",
         "Complete those closing steps first.",
     )
-    assert s.closure_reason is not None
-    c.d.emit(CaseClosed, reason=s.closure_reason, completed_steps=tuple(needed))
+    # A closing case always has its reason (CloseCase records it); CMR-R18 is already applied.
+    reason = c.d.required(
+        s.closure_reason,
+        "CMR-R18",
+        "No reason is recorded for this closure.",
+        "Start the closure (CloseCase) with its reason first.",
+    )
+    c.d.emit(CaseClosed, reason=reason, completed_steps=tuple(needed))
 
 
 @_handles(ArchiveCase, "T5", case_team=True)
@@ -185,9 +191,12 @@ def _flag(s: CaseState, cmd: RecordVulnerabilityFlag, c: _Ctx) -> None:
 
 @_handles(ClearVulnerabilityFlag, "X-R3", case_team=False)
 def _clear_flag(s: CaseState, cmd: ClearVulnerabilityFlag, c: _Ctx) -> None:
-    flag = next((f for f in s.flags if f.flag_id == cmd.flag_id), None)
-    c.d.require(flag is not None, "CMR-A1", f"No flag {cmd.flag_id} is in force.", "None.")
-    assert flag is not None
+    flag = c.d.required(
+        next((f for f in s.flags if f.flag_id == cmd.flag_id), None),
+        "CMR-A1",
+        f"No flag {cmd.flag_id} is in force.",
+        "None.",
+    )
     if flag.kind not in ENFORCEMENT_FLAGS:
         if cmd.actor.role not in c.config.flag_clearing_roles:
             _assigned(c.d, s)
