@@ -32,6 +32,7 @@ class CaseCommand(Command):
     case_id: UUID
 
 
+# -- Table 1: a new case (C1-C8) --
 class AllocateCase(CaseCommand):
     """C1: allocate a customer to an SRT/TRT case manager."""
 
@@ -101,6 +102,7 @@ class ExcludeFromHardshipSms(CaseCommand):
     """C8: add the XCSHSMS attribute."""
 
 
+# -- Table 2: contact and discussion (C9-C21) --
 class RecordCapacityReview(CaseCommand):
     """C9: review the record and referral documents for capacity to pay."""
 
@@ -127,6 +129,7 @@ class RecordContactAttempt(CaseCommand):
     note: str = ""
 
 
+# -- letters: Q164 and Q190 (Table 2), QSS40, Q289 and Q609 (Table 3), the DPO warning (Table 4)
 class _IssueLetter(CaseCommand):
     letter_id: NonEmptyStr
     address: str = ""
@@ -177,6 +180,7 @@ class IssueDpoWarning(_IssueLetter):
     debt_ids: tuple[str, ...] = ()
 
 
+# -- Table 2, continued --
 class RecordDiscussion(CaseCommand):
     """C14: a discussion with the customer (privacy checked first)."""
 
@@ -255,6 +259,7 @@ class DeclareArrangementNotReasonable(CaseCommand):
     """C21: Debt Staff APS5+ only, documented."""
 
 
+# -- Table 3: searches, leads, garnishees, litigation, the DPO referral (C22-C41) --
 class RecordFiAccountLead(CaseCommand):
     """C22."""
 
@@ -403,6 +408,7 @@ class ReferForDpo(CaseCommand):
     referral_to: NonEmptyStr
 
 
+# -- Table 4: the DPO (C42-C47) --
 class ConfirmDpoWarningDelivery(CaseCommand):
     """C43: after 14 days, by Australia Post tracking."""
 
@@ -448,6 +454,7 @@ class DecideDac(CaseCommand):
     returns_by: date
 
 
+# -- Table 5: closing (C48-C56) --
 class CloseCase(CaseCommand):
     """C48: start closing, after an outcome."""
 
@@ -492,6 +499,7 @@ class ArchiveCase(CaseCommand):
     mailbox: str = "TRT positional mailbox"
 
 
+# -- vulnerability flags (X-R2, X-R3, X-R4) --
 class RecordVulnerabilityFlag(CaseCommand):
     """Suicide or self-harm, FDV (with an immediate threat), hardship, disaster (X-R2..X-R4)."""
 
