@@ -2,8 +2,8 @@
 
 Used by ``test_rule_catalogue.py`` (which checks that every catalogue id has a trigger and that
 each trigger trips exactly its rule). Histories come from :class:`CaseBuilder`, whose timeline
-starts on Monday 2 March 2026 in Sydney; see ``test_cmr_rules.py`` for the behaviour of each rule
-in full.
+starts on Monday 2 March 2026 in Sydney; see ``cmr/test_cmr_*.py`` (one file per procedure table)
+for the behaviour of each rule in full.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ CASE_TRIGGERS: dict[str, CaseTrigger] = {
     "X-R11": _wage_garnishee_on_an_unnotified_data_match,
 }
 """For every case rule: a history and a command the rule refuses. (The pre-call SMS
-safeguards of X-R3 and X-R4 also record ``PreCallSmsBlocked``; see ``test_cmr_rules.py``.)"""
+safeguards of X-R3 and X-R4 also record ``PreCallSmsBlocked``; see ``cmr/test_cmr_guards.py``.)"""
 
 SMS_BLOCKS: dict[str, CaseTrigger] = {
     "X-R3": lambda: (

@@ -119,7 +119,8 @@ PROCEDURES: dict[str, ProcedureSetup] = {
     "ManagedServicePlan": (MSP_PROC, msp.MspConfig, ("MSP-",), Path(msp.__file__)),
     "CaseManagedRecovery": (CMR_PROC, CaseConfig, ("CMR-", "X-"), Path(cmr.__file__)),
 }
-"""For each aggregate: its procedure, its configuration, its rule id prefixes, its module."""
+"""For each aggregate: its procedure, its configuration, its rule id prefixes, its module (for a
+package, its ``__init__.py``)."""
 
 
 def rule_triggered(
@@ -207,9 +208,19 @@ def test_an_unknown_rule_id_is_not_in_the_catalogue(rule_id: str) -> None:
         rule(rule_id)
 
 
+def _source_of(module: Path) -> str:
+    """The module's text; for a package, the text of every module in it (handlers live in the
+    package's submodules)."""
+    if module.name != "__init__.py":
+        return module.read_text(encoding="utf-8")
+    files = sorted(module.parent.rglob("*.py"))
+    assert len(files) > 1, f"{module.parent} is a package of one file"
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)
+
+
 def _rule_ids_named_in_the_aggregate(aggregate: str) -> set[str]:
     _, _, prefixes, module = PROCEDURES[aggregate]
-    source = module.read_text(encoding="utf-8")
+    source = _source_of(module)
     pattern = "|".join(re.escape(prefix) for prefix in prefixes)
     return set(re.findall(rf"\"((?:{pattern})[A-Z]\d+)\"", source))
 
