@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.demo import (
+from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
     DEMO_PLAN_ID,
