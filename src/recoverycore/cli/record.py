@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -54,6 +55,54 @@ def _print_steps(steps: list[DemoStep]) -> None:
             console.print(f"  {stamp}  {step.title}\n      recorded {', '.join(step.recorded)}")
 
 
+_DemoRun = Callable[
+    [RecoveryApp, SimulatedClock, Callable[[datetime], object] | None], list[DemoStep] | None
+]
+
+
+def _record_and_show(
+    recovery: RecoveryApp,
+    heading: str,
+    run: _DemoRun,
+    start: datetime,
+    on_step: Callable[[datetime], object],
+    *,
+    subject_id: UUID,
+    noun: str,
+    title: str,
+    standing: Callable[[RecoveryApp, UUID], str],
+) -> None:
+    """One part of the demo: record it on a simulated clock from ``start`` (unless it is already
+    recorded), then print its steps, its history and where it stands."""
+    console.rule(heading)
+    clock = SimulatedClock(start)
+    recovery.clock = clock
+    steps = run(recovery, clock, on_step)
+    if steps is None:
+        console.print(f"The demo {noun} {subject_id} is already recorded; showing its history.")
+    else:
+        _print_steps(steps)
+    where = standing(recovery, subject_id)
+    print_history(recovery.history(subject_id), f"History of {title} {subject_id}")
+    console.print(f"{where}.\nSee it again with: recoverycore history {subject_id}")
+
+
+def _plan_standing(recovery: RecoveryApp, plan_id: UUID) -> str:
+    state = recovery.plan(plan_id)
+    return (
+        f"status {state.status}; notification complete: {state.notification_complete}; "
+        f"customer informed on {state.customer_informed_on}; letter {state.letter_outcome}"
+    )
+
+
+def _case_standing(recovery: RecoveryApp, case_id: UUID) -> str:
+    case = recovery.case(case_id)
+    return (
+        f"status {case.status}; paid in full: {case.paid_in_full}; "
+        f"closure reason {case.closure_reason}"
+    )
+
+
 @app.command("demo")
 def demo_command(db: DbOption = None) -> None:
     """Record the example MSP and the example case end to end, with the policies following,
@@ -68,36 +117,27 @@ def demo_command(db: DbOption = None) -> None:
         store = recovery.describe_store()
         console.print(f"[bold]recoverycore demo[/] on {store['persistence']} ({store['database']})")
 
-        console.rule("1. A Managed Service Plan after an incident (procedure 104-07050030)")
-        plan_clock = SimulatedClock(DEMO_START)
-        recovery.clock = plan_clock
-        steps = run_demo(recovery, plan_clock, on_step=follow_ups.tick)
-        if steps is None:
-            console.print(f"The demo plan {DEMO_PLAN_ID} is already recorded; showing its history.")
-        else:
-            _print_steps(steps)
-        state = recovery.plan(DEMO_PLAN_ID)
-        print_history(recovery.history(DEMO_PLAN_ID), f"History of MSP {DEMO_PLAN_ID}")
-        console.print(
-            f"status {state.status}; notification complete: {state.notification_complete}; "
-            f"customer informed on {state.customer_informed_on}; letter {state.letter_outcome}.\n"
-            f"See it again with: recoverycore history {DEMO_PLAN_ID}"
+        _record_and_show(
+            recovery,
+            "1. A Managed Service Plan after an incident (procedure 104-07050030)",
+            run_demo,
+            DEMO_START,
+            follow_ups.tick,
+            subject_id=DEMO_PLAN_ID,
+            noun="plan",
+            title="MSP",
+            standing=_plan_standing,
         )
-
-        console.rule("2. A case managed debt recovery (procedure 107-20112320)")
-        case_clock = SimulatedClock(DEMO_CASE_START)
-        recovery.clock = case_clock
-        case_steps = run_case_demo(recovery, case_clock, on_step=follow_ups.tick)
-        if case_steps is None:
-            console.print(f"The demo case {DEMO_CASE_ID} is already recorded; showing its history.")
-        else:
-            _print_steps(case_steps)
-        case = recovery.case(DEMO_CASE_ID)
-        print_history(recovery.history(DEMO_CASE_ID), f"History of case {DEMO_CASE_ID}")
-        console.print(
-            f"status {case.status}; paid in full: {case.paid_in_full}; "
-            f"closure reason {case.closure_reason}.\n"
-            f"See it again with: recoverycore history {DEMO_CASE_ID}"
+        _record_and_show(
+            recovery,
+            "2. A case managed debt recovery (procedure 107-20112320)",
+            run_case_demo,
+            DEMO_CASE_START,
+            follow_ups.tick,
+            subject_id=DEMO_CASE_ID,
+            noun="case",
+            title="case",
+            standing=_case_standing,
         )
 
         console.rule("3. Follow-ups: scheduled, satisfied, cancelled, and due as the clock moves")
