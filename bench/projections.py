@@ -8,8 +8,8 @@ application command by command:
 * **templates** - a few real histories are recorded once through ``RecoveryApp.handle`` with
   the policies following (:func:`~recoverycore.application.run_policies`, so the follow-up log is
   filled too) on a SQLite file: the MSP plans of :mod:`bench.scenario`, the demo plan and the
-  demo case (:mod:`recoverycore.demo`, with follow-ups falling due as their clock moves), and the
-  long case of :mod:`bench.cases` (``--projection-case-events``, default 1,000 events).
+  demo case (:mod:`recoverycore.cli.demo`, with follow-ups falling due as their clock moves), and
+  the long case of :mod:`bench.cases` (``--projection-case-events``, default 1,000 events).
 * **clones** - the stored events of every plan and case but the long case, with their
   follow-up ledgers, are cloned under new ids until the store holds at least the asked number of
   events: each clone gets a new plan or case id, the ledger id ``ledger_id(new id)``, new event
@@ -100,7 +100,7 @@ from bench.scenario import START, STEP, build_plans
 from recoverycore.application import RecoveryApp
 from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.demo import DEMO_CASE_START, DEMO_START, run_case_demo, run_demo
+from recoverycore.cli.demo import DEMO_CASE_START, DEMO_START, run_case_demo, run_demo
 from recoverycore.events._envelope import _EVENT_ID_NAMESPACE
 from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._chain import GENESIS, chain_key_from, read_seal, seal_state, unseal

@@ -20,7 +20,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking
 from eventsourcing.utils import get_topic
 
-from recoverycore import RecoveryApp, SimulatedClock, demo
+from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore.cli import demo
 from recoverycore.events import cmr, follow_ups, msp
 from recoverycore.persistence import in_memory_env
 from recoverycore.projections import (

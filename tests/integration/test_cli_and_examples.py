@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from recoverycore import CATALOGUE, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
-from recoverycore.demo import DEMO_CASE_ID, DEMO_PLAN_ID
+from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_PLAN_ID
 from recoverycore.testing import msp_builder
 
 ROOT = Path(__file__).resolve().parents[2]

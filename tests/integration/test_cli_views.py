@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from pgserver import PgServer
 from recoverycore import AuditReport, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
-from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
+from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
 from recoverycore.projections import Compliance, Timeline, Workload, WorkloadView, open_view
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.aggregates.cmr import CaseConfig
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.demo import (
+from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
     DEMO_PLAN_ID,

@@ -12,7 +12,7 @@ from recoverycore import ReadModels, RecoveryApp
 from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.verify import verify
-from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
+from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
 from recoverycore.persistence._personal import ERASED
 
 

@@ -33,7 +33,7 @@ from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.forget import PersonalDataErased, forget
 from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy
 from recoverycore.application.verify import verify
-from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
+from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
 from recoverycore.errors import RuleViolation
 from recoverycore.events._envelope import DomainEvent
 from recoverycore.persistence import sqlite_env

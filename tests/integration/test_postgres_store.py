@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from pgserver import PgServer
 from recoverycore import ConcurrentUpdateError, RecoveryApp, SimulatedClock
 from recoverycore.cli import app as cli
-from recoverycore.demo import (
+from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
     DEMO_PLAN_ID,

@@ -26,14 +26,14 @@ import structlog
 from typer.testing import CliRunner
 
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
-from recoverycore._diagram import event_class, state_machine
 from recoverycore.aggregates import cmr, msp
 from recoverycore.application.verify import verify
 from recoverycore.cli import app as cli
-from recoverycore.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
+from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
 from recoverycore.events.cmr import CustomerName
 from recoverycore.projections import _subjects
 from recoverycore.report import CaseReport, build_report, event_schemas, format_for, render
+from recoverycore.report.diagram import event_class, state_machine
 from recoverycore.testing import case_builder
 
 runner = CliRunner()

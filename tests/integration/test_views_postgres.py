@@ -9,7 +9,7 @@ from eventsourcing.projection import ProjectionRunner
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.demo import DEMO_CASE_START, run_case_demo
+from recoverycore.cli.demo import DEMO_CASE_START, run_case_demo
 from recoverycore.projections import (
     VIEWS,
     catch_up,

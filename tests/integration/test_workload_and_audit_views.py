@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
 from recoverycore.aggregates import cmr, msp
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.demo import (
+from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
     DEMO_PLAN_ID,

@@ -38,7 +38,7 @@ from recoverycore.application.forget import forget
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.application.verify import APPLICATIONS, VerifyResult, verify
 from recoverycore.cli import app as cli
-from recoverycore.demo import (
+from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
     DEMO_PLAN_ID,

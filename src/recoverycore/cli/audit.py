@@ -1,0 +1,182 @@
+"""The auditor's commands: ``report``, ``verify`` and ``forget``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import orjson
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from recoverycore import AggregateNotFound, forget, verify
+from recoverycore.cli._app import (
+    AsOfOption,
+    DbOption,
+    Format,
+    FormatOption,
+    _aware,
+    _up_to_date,
+    _write_json,
+    app,
+)
+from recoverycore.cli._tables import console, err, print_verification
+from recoverycore.persistence import resolve_store_env
+
+
+class ReportFormatName(StrEnum):
+    html = "html"
+    json = "json"
+    text = "text"
+
+
+@app.command("report")
+def report_command(
+    subject_id: Annotated[
+        UUID | None, typer.Argument(help="The plan or case id.", show_default=False)
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file (default: stdout). Its extension (.html, .json, "
+            ".txt) chooses the format unless --format is given.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormatName | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html (one self-contained page), json (the audit export) or text; default: "
+            "from --output's extension, else html.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    version: Annotated[
+        int | None, typer.Option(help="Only the first VERSION events of the plan or case.")
+    ] = None,
+    schemas: Annotated[
+        bool,
+        typer.Option(
+            "--schemas",
+            help="Print the JSON Schema of the json report and of every event type, and exit.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """One self-contained report of a plan or case for an auditor: summary, hash-chain
+    verification, the procedure's state machine with the path taken, the timeline of actions,
+    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify)."""
+    # Imported here: the report's rendering is only needed by this command.
+    from recoverycore.report import build_report, format_for, render, report_schemas
+
+    if schemas:
+        sys.stdout.write(orjson.dumps(report_schemas(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if subject_id is None:
+        err.print("[red]Give a plan or case id[/] (or --schemas).")
+        raise typer.Exit(code=2)
+    when = _aware(as_of, "--as-of")
+    chosen = format_for(None if output is None else output.name, fmt.value if fmt else None)
+    with _up_to_date(db, ["audit"]) as models:
+        try:
+            report = build_report(models, subject_id, as_of=when, version=version)
+        except AggregateNotFound as missing:
+            err.print(f"[red]{missing}[/] Check the id, the time, and the store (--db).")
+            raise typer.Exit(code=1) from None
+    text = render(report, chosen)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(
+            f"Wrote the {chosen} report of {report.summary.subject_type} {subject_id} "
+            f"({report.summary.actions} actions) to {escape(str(output))}."
+        )
+    if not report.verification.ok:
+        err.print("[red]The record's hash chain does not verify:[/] see the report.")
+        raise typer.Exit(code=1)
+
+
+@app.command("verify")
+def verify_command(
+    subject_id: Annotated[
+        UUID | None,
+        typer.Argument(
+            help="A plan, case or record id (default: the whole store).", show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Check that every stored event is the one recorded: recompute each aggregate's hash chain
+    and report any event altered, removed, inserted or reordered (exit 1 if anything is)."""
+    env = resolve_store_env(db)
+    if subject_id is not None:
+        result = verify(env, aggregate_id=subject_id)
+    else:
+        with RichProgress(
+            TextColumn("verifying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = verify(env, progress=progress)
+    if subject_id is not None and result.aggregates == 0:
+        err.print(
+            f"[red]Nothing is recorded on {subject_id}.[/] Check the id and the store (--db)."
+        )
+        raise typer.Exit(code=1)
+    if fmt is Format.json:
+        _write_json(result)
+    else:
+        print_verification(result)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command("forget")
+def forget_command(
+    crn: Annotated[str, typer.Argument(help="The customer's CRN.", show_default=False)],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Erase a customer's personal data: destroy their key, so their name, CRN, phone numbers
+    and addresses read as [erased] everywhere (histories, views, reports); histories still
+    replay and verify."""
+    env = resolve_store_env(db)
+    try:
+        done = forget(env, crn)
+    except ValueError as plain:
+        err.print(f"[red]{escape(str(plain))}[/]")
+        raise typer.Exit(code=1) from None
+    if fmt is Format.json:
+        _write_json(done)
+        return
+    if done.key_destroyed:
+        console.print(
+            f"Forgot customer record {done.customer_record}: key destroyed; "
+            f"{len(done.records)} record(s) now read as erased; "
+            f"{done.snapshots_deleted} snapshot(s) deleted."
+        )
+    else:
+        console.print(
+            f"No key to destroy for customer record {done.customer_record} "
+            "(nothing recorded for this CRN, or already forgotten)."
+        )
