@@ -1,6 +1,6 @@
 """The typed state changes cannot drift from the models they change.
 
-Each change function in ``aggregates/cmr/evolve.py`` returns a ``CaseChanges``; mypy checks the
+Each change function in ``aggregates/cmr/_evolve.py`` returns a ``CaseChanges``; mypy checks the
 keys and types it returns against that TypedDict, and these tests check the TypedDict against
 the pydantic model (a field renamed or retyped in ``CaseState`` fails here).
 """

@@ -21,6 +21,8 @@ from recoverycore.aggregates.cmr import (
     table4_dpo,
     table5_closing,
 )
+from recoverycore.aggregates.cmr._decide import decide
+from recoverycore.aggregates.cmr._evolve import evolve, fold
 from recoverycore.aggregates.cmr.commands import (
     AddCaseFileDocument,
     AllocateCase,
@@ -88,8 +90,6 @@ from recoverycore.aggregates.cmr.commands import (
     UpdateWlmActorRelationship,
     VaryDpo,
 )
-from recoverycore.aggregates.cmr.decide import decide
-from recoverycore.aggregates.cmr.evolve import evolve, fold
 from recoverycore.aggregates.cmr.state import (
     CASE_ROLES,
     CLOSURE_STEPS,

@@ -277,7 +277,7 @@ class CaseState(BaseModel):
 
 class CaseChanges(TypedDict, total=False):
     """The fields of :class:`CaseState` an event changes (what a change function in
-    :mod:`~recoverycore.aggregates.cmr.evolve` returns), typed as in :class:`CaseState`.
+    :mod:`~recoverycore.aggregates.cmr._evolve` returns), typed as in :class:`CaseState`.
 
     ``version`` is not here: applying a change sets it."""
 

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from recoverycore.aggregates.cmr._checks import _Ctx, _reasons, _role
+from recoverycore.aggregates.cmr._decide import HANDLERS, _handles
 from recoverycore.aggregates.cmr.commands import (
     AddCaseFileDocument,
     AllocateCase,
@@ -18,7 +19,6 @@ from recoverycore.aggregates.cmr.commands import (
     ExcludeFromHardshipSms,
     UnassignCustomer,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import LEADER_ROLES, CaseState
 from recoverycore.days import add_months
 from recoverycore.events import Role
@@ -40,7 +40,7 @@ _DOC_NAME = re.compile(
 )
 
 
-@_handles(AllocateCase, "T1.S2", case_team=False)
+@HANDLERS.creates(AllocateCase, "T1.S2")
 def _allocate(s: None, cmd: AllocateCase, c: _Ctx) -> None:
     c.d.require(
         not cmd.already_case_managed,

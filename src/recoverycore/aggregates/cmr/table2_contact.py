@@ -16,6 +16,7 @@ from recoverycore.aggregates.cmr._checks import (
     _debts_known,
     _reasons,
 )
+from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
     DeclareArrangementNotReasonable,
     IssueContactLetterQ164,
@@ -36,7 +37,6 @@ from recoverycore.aggregates.cmr.commands import (
     SendPreCallSms,
     _IssueLetter,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import CASE_ROLES, LEADER_ROLES, CaseState
 from recoverycore.days import add_days
 from recoverycore.events import Role

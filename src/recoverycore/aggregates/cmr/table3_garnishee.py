@@ -17,6 +17,7 @@ from recoverycore.aggregates.cmr._checks import (
     _reasons,
     _role,
 )
+from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
     ApproveDebtRedressCheck,
     AssessGarnishee,
@@ -26,7 +27,6 @@ from recoverycore.aggregates.cmr.commands import (
     RecordGarnisheeOutcome,
     SubmitGarnishee,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import CaseConfig, CaseState, Garnishee
 from recoverycore.aggregates.cmr.table3_searches import _known_lead
 from recoverycore.days import add_months

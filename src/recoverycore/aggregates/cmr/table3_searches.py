@@ -14,6 +14,7 @@ from recoverycore.aggregates.cmr._checks import (
     _reasons,
     _role,
 )
+from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
     DecideLitigationReferral,
     IssueDataMatchNotificationQ289,
@@ -30,7 +31,6 @@ from recoverycore.aggregates.cmr.commands import (
     ReferToSrtLitigation,
     RequestFieInformation,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import CaseState, EmploymentLead
 from recoverycore.aggregates.cmr.table2_contact import _issue_letter
 from recoverycore.events.cmr import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from recoverycore.aggregates.cmr._checks import _Ctx, _debts_known, _enforcement, _reasons, _role
+from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
     ConfirmDpoWarningDelivery,
     DecideDac,
@@ -16,7 +17,6 @@ from recoverycore.aggregates.cmr.commands import (
     RevokeDpo,
     VaryDpo,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import CaseState
 from recoverycore.aggregates.cmr.table2_contact import _issue_letter
 from recoverycore.days import add_days

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from recoverycore.aggregates.cmr._checks import _assigned, _Ctx, _reasons, _role
+from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
     ArchiveCase,
     ClearVulnerabilityFlag,
@@ -20,7 +21,6 @@ from recoverycore.aggregates.cmr.commands import (
     RunRecoveryOptionsExhaustedFastNote,
     UpdateWlmActorRelationship,
 )
-from recoverycore.aggregates.cmr.decide import _handles
 from recoverycore.aggregates.cmr.state import CLOSURE_STEPS, CaseState
 from recoverycore.events.cmr import (
     ActorRelationshipEnded,
