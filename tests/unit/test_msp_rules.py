@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
+from pkgutil import iter_modules
 from typing import Any, TypeVar
 
 import pytest
@@ -1421,12 +1423,18 @@ def test_every_msp_command_is_exercised_by_these_tests() -> None:
 
 
 def _all_commands() -> list[type[MspCommand]]:
+    # Every module of the package: a command defined anywhere in it, exported or not.
+    modules = [
+        msp,
+        *(import_module(f"{msp.__name__}.{m.name}") for m in iter_modules(msp.__path__)),
+    ]
     return [
         c
-        for c in vars(msp).values()
+        for module in modules
+        for c in vars(module).values()
         if isinstance(c, type)
         and issubclass(c, MspCommand)
-        and c.__module__ == msp.__name__
+        and c.__module__.startswith(f"{msp.__name__}.")
         and not c.__name__.startswith("_")
         and c is not MspCommand
     ]

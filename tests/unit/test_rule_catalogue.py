@@ -116,10 +116,11 @@ MSP-R4, MSP-R6 and MSP-R7, blocks by recording ``MspSmsBlocked``)."""
 
 ProcedureSetup = tuple[str, type[msp.MspConfig] | type[CaseConfig], tuple[str, ...], Path]
 PROCEDURES: dict[str, ProcedureSetup] = {
-    "ManagedServicePlan": (MSP_PROC, msp.MspConfig, ("MSP-",), Path(msp.__file__)),
+    "ManagedServicePlan": (MSP_PROC, msp.MspConfig, ("MSP-",), Path(msp.__file__).parent),
     "CaseManagedRecovery": (CMR_PROC, CaseConfig, ("CMR-", "X-"), Path(cmr.__file__)),
 }
-"""For each aggregate: its procedure, its configuration, its rule id prefixes, its module."""
+"""For each aggregate: its procedure, its configuration, its rule id prefixes, its module (or
+its package's folder)."""
 
 
 def rule_triggered(
@@ -209,7 +210,8 @@ def test_an_unknown_rule_id_is_not_in_the_catalogue(rule_id: str) -> None:
 
 def _rule_ids_named_in_the_aggregate(aggregate: str) -> set[str]:
     _, _, prefixes, module = PROCEDURES[aggregate]
-    source = module.read_text(encoding="utf-8")
+    files = sorted(module.rglob("*.py")) if module.is_dir() else [module]
+    source = "\n".join(f.read_text(encoding="utf-8") for f in files)
     pattern = "|".join(re.escape(prefix) for prefix in prefixes)
     return set(re.findall(rf"\"((?:{pattern})[A-Z]\d+)\"", source))
 
