@@ -198,21 +198,21 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
         f"'{c.reason_code}' is not one of the five circumstances in which an MSP SMS may be sent.",
         "Choose one: " + ", ".join(sorted(SMS_REASONS)) + "; otherwise do not send an SMS.",
     )
-    d.require(
-        c.smem_checked_at is not None and c.smem_checked_at <= d.occurred_at,
+    smem_checked = (
         "MSP-R5",
         "The SMS/Email Search (SMEM) screen was not checked before this customer aggression "
         "message.",
         "Check the SMEM screen, then send the SMS with the time it was checked.",
     )
-    d.require(
-        c.multi_record_check is not None and c.multi_record_check.performed_at <= d.occurred_at,
+    smem_checked_at = d.required(c.smem_checked_at, *smem_checked)
+    d.require(smem_checked_at <= d.occurred_at, *smem_checked)
+    number_checked = (
         "MSP-R4",
         "No check that the mobile number is not recorded on multiple records was made.",
         "Check the mobile number against other records before sending.",
     )
-    assert c.multi_record_check is not None
-    assert c.smem_checked_at is not None
+    multi_record_check = d.required(c.multi_record_check, *number_checked)
+    d.require(multi_record_check.performed_at <= d.occurred_at, *number_checked)
     reason = cast(SmsReason, c.reason_code)
     blocked: tuple[str, str] | None = None
     if "SUICIDE_SELF_HARM" in s.safety_flags:
@@ -227,7 +227,7 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
             "Family and domestic violence with an immediate threat to safety was witnessed: no "
             "MSP SMS. Follow local response guidelines.",
         )
-    elif c.multi_record_check.result == "MULTIPLE":
+    elif multi_record_check.result == "MULTIPLE":
         blocked = (
             "MSP-R4",
             "The mobile number is recorded on multiple records: the SMS must not be sent; the "
@@ -242,8 +242,8 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
         MspSmsSent,
         reason_code=reason,
         mobile_number_hash=hashlib.sha256(re.sub(r"\D", "", c.mobile_number).encode()).hexdigest(),
-        multi_record_check=c.multi_record_check,
-        smem_checked_at=c.smem_checked_at,
+        multi_record_check=multi_record_check,
+        smem_checked_at=smem_checked_at,
         message_template_id=c.message_template_id,
     )
 

@@ -4,6 +4,7 @@ variation, review, the customer aggression letters, expiry and notes."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 from recoverycore.aggregates._decider import Decision
@@ -195,16 +196,17 @@ def _complete_review(s: MspState, c: CompleteReview, d: Decision, config: MspCon
     else:
         _reviewer(d, config)
     _justified(d, config, "complete the review")
+    extended_to: date | None = None
     if c.outcome == "EXTEND":
-        d.require(
-            c.new_end_date is not None and c.new_end_date > s.end_date,
+        later_end_date = (
             "MSP-A9",
             "An extension needs a new end date after the current one.",
             f"Give a new end date after {s.end_date.isoformat()}.",
         )
-        assert c.new_end_date is not None
+        extended_to = d.required(c.new_end_date, *later_end_date)
+        d.require(extended_to > s.end_date, *later_end_date)
         d.require(
-            (c.new_end_date - d.local_date()).days <= config.max_plan_duration_days,
+            (extended_to - d.local_date()).days <= config.max_plan_duration_days,
             "MSP-R14",
             "The extension would keep the restrictions longer than the maximum duration.",
             "Extend for a shorter time; it can be reviewed again.",
@@ -228,9 +230,8 @@ def _complete_review(s: MspState, c: CompleteReview, d: Decision, config: MspCon
     d.emit(MspReviewed, outcome=c.outcome)
     if c.outcome == "VARY":
         d.emit(MspVaried, new_restrictions=c.new_restrictions)
-    elif c.outcome == "EXTEND":
-        assert c.new_end_date is not None
-        d.emit(MspExtended, new_end_date=c.new_end_date)
+    elif c.outcome == "EXTEND" and extended_to is not None:
+        d.emit(MspExtended, new_end_date=extended_to)
     elif c.outcome == "END_EARLY":
         d.emit(MspEnded, ended_on=d.local_date())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,3 +131,32 @@ class MspState(BaseModel):
     def notification_complete(self) -> bool:
         """MSP-R8: the letter was sent and the customer was informed (never by SMS alone)."""
         return self.letter_sent_id is not None and self.customer_informed_on is not None
+
+
+class MspChanges(TypedDict, total=False):
+    """The fields of :class:`MspState` an event changes (what an ``evolve`` change function
+    returns), typed as in the state: a misspelt or mistyped field is a type error."""
+
+    status: MspStatus
+    approver_id: str | None
+    end_date: date
+    restrictions: tuple[Restriction, ...]
+    linked_incident_ids: tuple[str, ...]
+    safety_flags: tuple[SafetyFlag, ...]
+    notification_round: int
+    contact_attempts: int
+    successful_contacts: tuple[PersonContacted, ...]
+    direct_contact_waived: bool
+    customer_informed_on: date | None
+    attached_letter_id: str | None
+    attached_letter_version: int | None
+    letter_sent_id: str | None
+    letter_tracking_id: str | None
+    letter_outcome: Literal["DELIVERED", "RETURNED_TO_SENDER"] | None
+    contact_card_issued: bool
+    police_handovers: int
+    sms_sent: int
+    sms_blocked: int
+    notes: int
+    one_off_variations: tuple[LocalDatetime, ...]
+    closed_on: date | None
