@@ -35,7 +35,7 @@ from recoverycore.aggregates.msp import (
     required_delivery_method,
 )
 from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import DomainEvent, Role
+from recoverycore.events import DomainEvent, Role
 from recoverycore.events.msp import IncidentRef, MspEvent, Restriction, RestrictionKind
 from recoverycore.testing import EPOCH, MspBuilder, Scenario, given, msp_builder, staff
 

@@ -43,7 +43,7 @@ from recoverycore.aggregates.msp import (
     SendBehaviourWarning,
     SendRestrictionReminder,
 )
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 from recoverycore.events.msp import MspExpired
 from recoverycore.testing import EPOCH, Scenario, given, msp_builder, staff
 

@@ -34,7 +34,7 @@ from msp_support import (
 )
 
 from recoverycore.aggregates.msp import SendMspSms
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 from recoverycore.events.msp import (
     ContactPoint,
     MspContactAttempted,

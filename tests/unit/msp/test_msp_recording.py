@@ -29,7 +29,7 @@ from msp_support import (
 )
 
 from recoverycore.aggregates.msp import MspConfig, SendBehaviourWarning, SendRestrictionReminder
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 from recoverycore.events.msp import (
     Behaviour,
     CustomerAggressionLetterSent,
