@@ -14,6 +14,8 @@ handler registry and the checks every command passes), the handlers by concern
 # The handler modules register their handlers with decide's registry when imported.
 from recoverycore.aggregates.msp import letters, notifying, recording
 from recoverycore.aggregates.msp._checks import CALL_CHECKLIST, required_delivery_method
+from recoverycore.aggregates.msp._decide import decide
+from recoverycore.aggregates.msp._evolve import evolve, fold
 from recoverycore.aggregates.msp.commands import (
     AddMspNote,
     ApproveMsp,
@@ -41,8 +43,6 @@ from recoverycore.aggregates.msp.commands import (
     SendRestrictionReminder,
     WithdrawMsp,
 )
-from recoverycore.aggregates.msp.decide import decide
-from recoverycore.aggregates.msp.evolve import evolve, fold
 from recoverycore.aggregates.msp.notifying import SMS_REASONS
 from recoverycore.aggregates.msp.state import (
     DEFAULT_CONFIG,

@@ -11,6 +11,15 @@ from recoverycore.aggregates.msp.commands import _Letter
 from recoverycore.aggregates.msp.state import MspConfig, MspState
 from recoverycore.events.msp import CallTopic, DeliveryMethod, IncidentRef, LetterPolicyVersion
 
+
+class _Ctx:
+    """What an MSP handler needs besides the state and the command."""
+
+    def __init__(self, d: Decision, config: MspConfig) -> None:
+        self.d = d
+        self.config = config
+
+
 CALL_CHECKLIST: frozenset[CallTopic] = frozenset(get_args(CallTopic))
 """Step 1's checklist: what a successful notification call covers."""
 _HAND_DELIVERY = frozenset({"STAFF_HAND_DELIVERY", "SECURITY_GUARD_HAND_DELIVERY"})

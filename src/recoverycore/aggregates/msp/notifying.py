@@ -10,12 +10,14 @@ from typing import cast, get_args
 from recoverycore.aggregates._decider import Decision
 from recoverycore.aggregates.msp._checks import (
     _aggression_incident,
+    _Ctx,
     _decision_maker,
     _justified,
     _note_given,
     _status_in,
     _successful_call_checklist,
 )
+from recoverycore.aggregates.msp._decide import _handles
 from recoverycore.aggregates.msp.commands import (
     ClearVulnerabilityFlag,
     IssueContactCard,
@@ -27,8 +29,7 @@ from recoverycore.aggregates.msp.commands import (
     RecordVulnerabilityFlag,
     SendMspSms,
 )
-from recoverycore.aggregates.msp.decide import _handles
-from recoverycore.aggregates.msp.state import IN_FORCE, MspConfig, MspState
+from recoverycore.aggregates.msp.state import IN_FORCE, MspState
 from recoverycore.events.msp import (
     ContactPoint,
     IncidentRef,
@@ -56,12 +57,12 @@ def _call_events(d: Decision, note_text: str, incident: IncidentRef | None) -> N
 
 
 @_handles(RecordNotificationCallAttempt, "S1")
-def _call(s: MspState, c: RecordNotificationCallAttempt, d: Decision, config: MspConfig) -> None:
-    _status_in(d, s, {"ACTIVE"}, "notify the customer")
-    _note_given(d, c.note_text)
-    _successful_call_checklist(d, c.outcome, c.topics_covered)
-    _aggression_incident(d, c.outcome, c.new_incident)
-    d.emit(
+def _call(s: MspState, c: RecordNotificationCallAttempt, x: _Ctx) -> None:
+    _status_in(x.d, s, {"ACTIVE"}, "notify the customer")
+    _note_given(x.d, c.note_text)
+    _successful_call_checklist(x.d, c.outcome, c.topics_covered)
+    _aggression_incident(x.d, c.outcome, c.new_incident)
+    x.d.emit(
         MspContactAttempted,
         attempt_no=s.contact_attempts + 1,
         number_called=c.number_called,
@@ -70,9 +71,9 @@ def _call(s: MspState, c: RecordNotificationCallAttempt, d: Decision, config: Ms
         topics_covered=c.topics_covered,
         note_text=c.note_text,
     )
-    _call_events(d, c.note_text, c.new_incident)
+    _call_events(x.d, c.note_text, c.new_incident)
     if c.safety_concern is not None and c.safety_concern not in s.safety_flags:
-        d.emit(
+        x.d.emit(
             MspVulnerabilityFlagRecorded,
             flag=c.safety_concern,
             source="notification call",
@@ -81,21 +82,19 @@ def _call(s: MspState, c: RecordNotificationCallAttempt, d: Decision, config: Ms
 
 
 @_handles(RecordRepresentativeContact, "S1")
-def _representative(
-    s: MspState, c: RecordRepresentativeContact, d: Decision, config: MspConfig
-) -> None:
-    _status_in(d, s, {"ACTIVE"}, "contact a representative")
-    d.require(
+def _representative(s: MspState, c: RecordRepresentativeContact, x: _Ctx) -> None:
+    _status_in(x.d, s, {"ACTIVE"}, "contact a representative")
+    x.d.require(
         s.direct_contact_waived,
         "MSP-R12",
         "No decision not to contact the customer directly has been documented.",
         "Phone the customer, or first record the decision not to contact them directly with "
         "its reason.",
     )
-    _note_given(d, c.note_text)
-    _successful_call_checklist(d, c.outcome, c.topics_covered)
-    _aggression_incident(d, c.outcome, c.new_incident)
-    d.emit(
+    _note_given(x.d, c.note_text)
+    _successful_call_checklist(x.d, c.outcome, c.topics_covered)
+    _aggression_incident(x.d, c.outcome, c.new_incident)
+    x.d.emit(
         MspRepresentativeContacted,
         representative_role=c.representative_role,
         representative_name=c.representative_name,
@@ -104,28 +103,26 @@ def _representative(
         topics_covered=c.topics_covered,
         note_text=c.note_text,
     )
-    _call_events(d, c.note_text, c.new_incident)
+    _call_events(x.d, c.note_text, c.new_incident)
 
 
 @_handles(RecordDecisionNotToContactDirectly, "S1")
-def _waive(
-    s: MspState, c: RecordDecisionNotToContactDirectly, d: Decision, config: MspConfig
-) -> None:
-    _status_in(d, s, {"ACTIVE"}, "decide not to contact the customer directly")
-    d.require(
-        len(" ".join(c.reasons).strip()) >= config.min_decision_reason_chars,
+def _waive(s: MspState, c: RecordDecisionNotToContactDirectly, x: _Ctx) -> None:
+    _status_in(x.d, s, {"ACTIVE"}, "decide not to contact the customer directly")
+    x.d.require(
+        len(" ".join(c.reasons).strip()) >= x.config.min_decision_reason_chars,
         "MSP-R12",
         "A decision not to contact the customer directly needs its reason documented.",
         "Give the reason; it is recorded as an MSP note.",
     )
-    d.emit(MspDirectContactWaived, alternative=c.alternative)
-    d.emit(MspNoteAdded, note_type="DECISION", text=" ".join(c.reasons))
+    x.d.emit(MspDirectContactWaived, alternative=c.alternative)
+    x.d.emit(MspNoteAdded, note_type="DECISION", text=" ".join(c.reasons))
 
 
 @_handles(RecordCustomerInformed, "S1")
-def _informed(s: MspState, c: RecordCustomerInformed, d: Decision, config: MspConfig) -> None:
-    _status_in(d, s, IN_FORCE, "record that the customer was informed")
-    d.require(
+def _informed(s: MspState, c: RecordCustomerInformed, x: _Ctx) -> None:
+    _status_in(x.d, s, IN_FORCE, "record that the customer was informed")
+    x.d.require(
         c.channel != "SMS",
         "MSP-R8",
         "An SMS does not carry the notification and decision information, so it cannot "
@@ -133,66 +130,66 @@ def _informed(s: MspState, c: RecordCustomerInformed, d: Decision, config: MspCo
         "Inform the customer by phone or by the MSP letter.",
     )
     if c.channel == "PHONE":
-        d.require(
+        x.d.require(
             c.informed_person in s.successful_contacts,
             "MSP-A4",
             f"No successful call with the {c.informed_person.lower()} has been recorded.",
             "Record the successful call first.",
         )
     else:
-        d.require(
+        x.d.require(
             s.letter_outcome == "DELIVERED",
             "MSP-A4",
             "The MSP letter's delivery has not been confirmed.",
             "Record the letter's delivery outcome first.",
         )
-    d.emit(
+    x.d.emit(
         MspCustomerInformed,
-        informed_on=d.local_date(),
+        informed_on=x.d.local_date(),
         channel=c.channel,
         informed_person=c.informed_person,
     )
 
 
 @_handles(LinkIncident, "S1")
-def _link(s: MspState, c: LinkIncident, d: Decision, config: MspConfig) -> None:
-    d.emit(MspIncidentLinked, incident=c.incident, occurred_during=c.occurred_during)
+def _link(s: MspState, c: LinkIncident, x: _Ctx) -> None:
+    x.d.emit(MspIncidentLinked, incident=c.incident, occurred_during=c.occurred_during)
 
 
 @_handles(RecordVulnerabilityFlag, "S2")
-def _flag(s: MspState, c: RecordVulnerabilityFlag, d: Decision, config: MspConfig) -> None:
-    d.emit(MspVulnerabilityFlagRecorded, flag=c.flag, source=c.source)
+def _flag(s: MspState, c: RecordVulnerabilityFlag, x: _Ctx) -> None:
+    x.d.emit(MspVulnerabilityFlagRecorded, flag=c.flag, source=c.source)
 
 
 @_handles(ClearVulnerabilityFlag, "S2")
-def _clear_flag(s: MspState, c: ClearVulnerabilityFlag, d: Decision, config: MspConfig) -> None:
-    d.require(
+def _clear_flag(s: MspState, c: ClearVulnerabilityFlag, x: _Ctx) -> None:
+    x.d.require(
         c.flag in s.safety_flags,
         "MSP-A1",
         f"No {c.flag.replace('_', ' ').lower()} flag is in force on this MSP.",
         "Nothing to clear.",
     )
-    d.require(
-        c.actor.role in config.flag_clearing_roles,
+    x.d.require(
+        c.actor.role in x.config.flag_clearing_roles,
         "MSP-A3",
         "Only a social worker or an approved decision maker may clear a safety flag.",
         "Ask a social worker or decision maker to review and clear it.",
     )
-    _justified(d, config, "clear the safety flag")
-    d.emit(MspVulnerabilityFlagCleared, flag=c.flag)
+    _justified(x.d, x.config, "clear the safety flag")
+    x.d.emit(MspVulnerabilityFlagCleared, flag=c.flag)
 
 
 @_handles(SendMspSms, "S2")
-def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
-    _status_in(d, s, IN_FORCE, "send an MSP SMS")
-    d.require(
+def _sms(s: MspState, c: SendMspSms, x: _Ctx) -> None:
+    _status_in(x.d, s, IN_FORCE, "send an MSP SMS")
+    x.d.require(
         s.program == "CENTRELINK",
         "MSP-R1",
         f"MSP SMS is for Centrelink customers only; this is a {s.program.lower()} MSP.",
         "Notify the customer by phone and by the MSP letter.",
     )
-    _decision_maker(d, config, "send an MSP SMS", rule_id="MSP-R2")
-    d.require(
+    _decision_maker(x.d, x.config, "send an MSP SMS", rule_id="MSP-R2")
+    x.d.require(
         c.reason_code in SMS_REASONS,
         "MSP-R3",
         f"'{c.reason_code}' is not one of the five circumstances in which an MSP SMS may be sent.",
@@ -204,15 +201,15 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
         "message.",
         "Check the SMEM screen, then send the SMS with the time it was checked.",
     )
-    smem_checked_at = d.required(c.smem_checked_at, *smem_checked)
-    d.require(smem_checked_at <= d.occurred_at, *smem_checked)
+    smem_checked_at = x.d.required(c.smem_checked_at, *smem_checked)
+    x.d.require(smem_checked_at <= x.d.occurred_at, *smem_checked)
     number_checked = (
         "MSP-R4",
         "No check that the mobile number is not recorded on multiple records was made.",
         "Check the mobile number against other records before sending.",
     )
-    multi_record_check = d.required(c.multi_record_check, *number_checked)
-    d.require(multi_record_check.performed_at <= d.occurred_at, *number_checked)
+    multi_record_check = x.d.required(c.multi_record_check, *number_checked)
+    x.d.require(multi_record_check.performed_at <= x.d.occurred_at, *number_checked)
     reason = cast(SmsReason, c.reason_code)
     blocked: tuple[str, str] | None = None
     if "SUICIDE_SELF_HARM" in s.safety_flags:
@@ -233,12 +230,12 @@ def _sms(s: MspState, c: SendMspSms, d: Decision, config: MspConfig) -> None:
             "The mobile number is recorded on multiple records: the SMS must not be sent; the "
             "phone and letter notification provisions apply.",
         )
-    d.applied("MSP-R6", "MSP-R7", "MSP-R4")
+    x.d.applied("MSP-R6", "MSP-R7", "MSP-R4")
     if blocked is not None:
         rule_id, detail = blocked
-        d.emit(MspSmsBlocked, reason_code=reason, rule_id=rule_id, detail=detail)
+        x.d.emit(MspSmsBlocked, reason_code=reason, rule_id=rule_id, detail=detail)
         return
-    d.emit(
+    x.d.emit(
         MspSmsSent,
         reason_code=reason,
         mobile_number_hash=hashlib.sha256(re.sub(r"\D", "", c.mobile_number).encode()).hexdigest(),
@@ -258,7 +255,7 @@ def _card_matches(d: Decision, s: MspState, card: ContactPoint) -> None:
 
 
 @_handles(IssueContactCard, "S1")
-def _card(s: MspState, c: IssueContactCard, d: Decision, config: MspConfig) -> None:
-    _status_in(d, s, IN_FORCE, "issue the contact card")
-    _card_matches(d, s, c.omc_psso)
-    d.emit(MspContactCardIssued, omc_psso=c.omc_psso, issued_via=c.issued_via)
+def _card(s: MspState, c: IssueContactCard, x: _Ctx) -> None:
+    _status_in(x.d, s, IN_FORCE, "issue the contact card")
+    _card_matches(x.d, s, c.omc_psso)
+    x.d.emit(MspContactCardIssued, omc_psso=c.omc_psso, issued_via=c.issued_via)
