@@ -40,6 +40,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
+from recoverycore.persistence import postgres_connect_args
 from recoverycore.persistence._chain import (
     CHAIN_KEY,
     GENESIS,
@@ -48,7 +49,6 @@ from recoverycore.persistence._chain import (
     digest_of,
     read_seal,
 )
-from recoverycore.persistence._personal import postgres_connect_args
 
 __all__ = [
     "APPLICATIONS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.utils import get_topic
 
@@ -16,6 +17,7 @@ __all__ = [
     "MAPPER_TOPIC",
     "TRANSCODER_TOPIC",
     "in_memory_env",
+    "postgres_connect_args",
     "postgres_env",
     "resolve_store_env",
     "sqlite_env",
@@ -90,6 +92,18 @@ def postgres_env(
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return env
+
+
+def postgres_connect_args(env: Mapping[str, str]) -> dict[str, Any]:
+    """Keyword arguments for ``psycopg.connect`` to the store's database, from the same
+    ``POSTGRES_*`` variables (and defaults) as :func:`postgres_env`."""
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env.get("POSTGRES_HOST") or "127.0.0.1",
+        "port": env.get("POSTGRES_PORT") or "5432",
+        "user": env.get("POSTGRES_USER") or "postgres",
+        "password": env.get("POSTGRES_PASSWORD") or "",
+    }
 
 
 def resolve_store_env(
