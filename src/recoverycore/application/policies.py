@@ -30,7 +30,7 @@ from recoverycore.application.recovery import RecoveryApp
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
-from recoverycore.persistence import in_memory_env
+from recoverycore.persistence import FOLLOW_UP_APPLICATION, SAFEGUARD_APPLICATION, in_memory_env
 from recoverycore.persistence._protected import ProtectedStorage
 from recoverycore.policies import follow_ups, safeguards
 
@@ -53,7 +53,7 @@ def _project_ledger(ledger: Any, events: Any) -> follow_ups.FollowUpLedger | Non
 class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
-    name = "FollowUpPolicy"
+    name = FOLLOW_UP_APPLICATION
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
     time_zone = "Australia/Sydney"
 
@@ -169,7 +169,7 @@ class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
     so a reaction is recorded once, atomically with the position of what caused it.
     """
 
-    name = "SafeguardPolicy"
+    name = SAFEGUARD_APPLICATION
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
 
     def __init__(self, env: Any = None) -> None:

@@ -34,6 +34,7 @@ from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events.cmr import CaseEvent
+from recoverycore.persistence import StoreKind, store_kind
 from recoverycore.persistence._personal import PersonalData, personal_data_for
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
@@ -349,7 +350,7 @@ def follow_views(
     """
     with ReadModels(env, names=names) as views:
         views.catch_up(progress=progress)
-        if not env.get("PERSISTENCE_MODULE", "").endswith("postgres"):
+        if store_kind(env) is not StoreKind.POSTGRES:
             while not stop.wait(poll_seconds):
                 views.catch_up()
             return

@@ -40,7 +40,12 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.persistence import postgres_connect_args
+from recoverycore.persistence import (
+    ALL_APPLICATIONS,
+    StoreKind,
+    postgres_connect_args,
+    store_kind,
+)
 from recoverycore.persistence._chain import (
     CHAIN_KEY,
     GENESIS,
@@ -60,7 +65,7 @@ __all__ = [
     "verify",
 ]
 
-APPLICATIONS = ("RecoveryCore", "FollowUpPolicy", "SafeguardPolicy")
+APPLICATIONS = ALL_APPLICATIONS
 """The logs of a store: plans and cases, follow-up ledgers, customer records."""
 
 FindingKind = Literal["altered", "removed", "truncated", "inserted", "reordered", "unchained"]
@@ -393,9 +398,9 @@ def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[
     """The last version of each plan and case as the audit view recorded it, if it exists."""
     if apps is not None or env is None:
         return None
-    module = env.get("PERSISTENCE_MODULE", "")
+    kind = store_kind(env)
     sql = "SELECT subject_id, MAX(version) FROM audit_events GROUP BY subject_id"
-    if module.endswith("sqlite"):
+    if kind is StoreKind.SQLITE:
         from recoverycore.projections import views_database
 
         path = env.get("AUDIT_SQLITE_DBNAME") or views_database(env.get("SQLITE_DBNAME", ""))
@@ -408,7 +413,7 @@ def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[
             finally:
                 conn.close()
         return None
-    if module.endswith("postgres"):
+    if kind is StoreKind.POSTGRES:
         import psycopg
 
         schema = env.get("POSTGRES_SCHEMA") or ""

@@ -344,11 +344,14 @@ _MEMORY = "memory"
 def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
     """The shared :class:`PersonalData` of the store ``env`` describes, or ``None`` when its
     personal data is stored plain (:data:`PERSONAL_DATA`)."""
+    # Imported here: _store imports the mapper, which imports this module.
+    from recoverycore.persistence._store import StoreKind, store_kind
+
     raw = dict(env)
-    module = raw.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
+    kind = store_kind(raw)
     dbname = raw.get("SQLITE_DBNAME") or ""
-    in_memory = module.endswith("popo") or (
-        module.endswith("sqlite") and (dbname == ":memory:" or dbname.startswith("file:"))
+    in_memory = kind is StoreKind.MEMORY or (
+        kind is StoreKind.SQLITE and (dbname == ":memory:" or dbname.startswith("file:"))
     )
     mode = (raw.get(PERSONAL_DATA) or ("plain" if in_memory else "protect")).lower()
     if mode not in ("protect", "plain"):
@@ -357,16 +360,17 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
         return None
     if in_memory:
         where = _MEMORY
-    elif module.endswith("sqlite"):
+    elif kind is StoreKind.SQLITE:
         where = "sqlite:" + os.path.abspath(keys_path(dbname))
-    elif module.endswith("postgres"):
+    elif kind is StoreKind.POSTGRES:
         where = "postgres:" + ":".join(
             raw.get(k) or ""
             for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME", "POSTGRES_SCHEMA")
         )
     else:
         raise ValueError(
-            f"Personal data protection does not support {module}; set {PERSONAL_DATA}=plain."
+            f"Personal data protection does not support {raw['PERSISTENCE_MODULE']}; "
+            f"set {PERSONAL_DATA}=plain."
         )
     with _SHARED_LOCK:
         shared = _SHARED.pop(where, None)

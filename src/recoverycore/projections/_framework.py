@@ -31,6 +31,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import resolve_topic
 from pydantic import ConfigDict
 
+from recoverycore.persistence import FOLLOW_UP_APPLICATION, RECOVERY_APPLICATION
 from recoverycore.persistence._chain import unseal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,11 +49,6 @@ __all__ = [
     "fact_decoder",
     "utc_text",
 ]
-
-RECOVERY_APPLICATION = "RecoveryCore"
-"""The name of :class:`recoverycore.RecoveryApp`'s notification log (plans and cases)."""
-FOLLOW_UP_APPLICATION = "FollowUpPolicy"
-"""The name of the follow-up policy's notification log (follow-up ledgers)."""
 
 
 @dataclass(frozen=True, slots=True)
