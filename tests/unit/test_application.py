@@ -28,7 +28,7 @@ from recoverycore import (
 )
 from recoverycore.aggregates import msp
 from recoverycore.aggregates.msp import MspState
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
 from recoverycore.persistence import sqlite_env
 from recoverycore.testing import EPOCH, msp_builder

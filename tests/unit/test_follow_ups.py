@@ -9,7 +9,7 @@ import pytest
 
 from recoverycore import WithdrawMsp
 from recoverycore.days import add_days
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.events.cmr import DayCount
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,

@@ -25,13 +25,15 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.persistence import ALL_APPLICATIONS, StoreKind, store_kind
-from recoverycore.persistence._personal import (
+from recoverycore.persistence import (
+    ALL_APPLICATIONS,
     ERASED,
     PERSONAL_DATA,
     ForgetResult,
     PersonalDataErased,
+    StoreKind,
     personal_data_for,
+    store_kind,
     subject_of_crn,
 )
 

@@ -30,8 +30,12 @@ from recoverycore.application.recovery import RecoveryApp
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
-from recoverycore.persistence import FOLLOW_UP_APPLICATION, SAFEGUARD_APPLICATION, in_memory_env
-from recoverycore.persistence._protected import ProtectedStorage
+from recoverycore.persistence import (
+    FOLLOW_UP_APPLICATION,
+    SAFEGUARD_APPLICATION,
+    ProtectedStorage,
+    in_memory_env,
+)
 from recoverycore.policies import follow_ups, safeguards
 
 __all__ = [

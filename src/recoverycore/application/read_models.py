@@ -34,8 +34,7 @@ from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.errors import AggregateNotFound
 from recoverycore.events.cmr import CaseEvent
-from recoverycore.persistence import StoreKind, store_kind
-from recoverycore.persistence._personal import PersonalData, personal_data_for
+from recoverycore.persistence import PersonalData, StoreKind, personal_data_for, store_kind
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
     VIEWS,

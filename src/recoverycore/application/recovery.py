@@ -33,10 +33,10 @@ from recoverycore.persistence import (
     MAPPER_TOPIC,
     RECOVERY_APPLICATION,
     TRANSCODER_TOPIC,
+    ProtectedStorage,
     in_memory_env,
     sqlite_env,
 )
-from recoverycore.persistence._protected import ProtectedStorage
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 
 __all__ = ["RecoveryApp"]

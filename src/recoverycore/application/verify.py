@@ -42,17 +42,15 @@ from pydantic import BaseModel, ConfigDict
 
 from recoverycore.persistence import (
     ALL_APPLICATIONS,
-    StoreKind,
-    postgres_connect_args,
-    store_kind,
-)
-from recoverycore.persistence._chain import (
     CHAIN_KEY,
     GENESIS,
     MAGIC,
+    StoreKind,
     chain_key_from,
     digest_of,
+    postgres_connect_args,
     read_seal,
+    store_kind,
 )
 
 __all__ = [

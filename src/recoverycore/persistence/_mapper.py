@@ -11,7 +11,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.events._envelope import Snapshot
+from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
     ERASED,

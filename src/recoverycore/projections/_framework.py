@@ -31,8 +31,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import resolve_topic
 from pydantic import ConfigDict
 
-from recoverycore.persistence import FOLLOW_UP_APPLICATION, RECOVERY_APPLICATION
-from recoverycore.persistence._chain import unseal
+from recoverycore.persistence import FOLLOW_UP_APPLICATION, RECOVERY_APPLICATION, unseal
 
 if TYPE_CHECKING:  # pragma: no cover
     from eventsourcing.persistence import Cipher, Compressor

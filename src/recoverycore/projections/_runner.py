@@ -30,8 +30,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel
 
-from recoverycore.persistence import OrjsonTranscoder, StoreKind, store_kind
-from recoverycore.persistence._personal import protected_form
+from recoverycore.persistence import OrjsonTranscoder, StoreKind, protected_form, store_kind
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,

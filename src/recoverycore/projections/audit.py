@@ -25,7 +25,7 @@ import orjson
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.projections._framework import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
