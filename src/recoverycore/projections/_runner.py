@@ -31,15 +31,17 @@ from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel
 
 from recoverycore.persistence import OrjsonTranscoder, StoreKind, protected_form, store_kind
-from recoverycore.projections._framework import (
+from recoverycore.projections._recorders import (
+    ViewRecorder,
+    postgres_view_recorder,
+    sqlite_view_recorder,
+)
+from recoverycore.projections._view import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
     Fact,
     ViewDefinition,
-    ViewRecorder,
     fact_decoder,
-    postgres_view_recorder,
-    sqlite_view_recorder,
 )
 
 __all__ = [

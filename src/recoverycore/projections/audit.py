@@ -26,19 +26,8 @@ from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
 from recoverycore.events import DomainEvent
-from recoverycore.projections._framework import (
-    FOLLOW_UP_APPLICATION,
-    RECOVERY_APPLICATION,
-    ROW_MODEL,
-    Fact,
-    Statement,
-    ViewDefinition,
+from recoverycore.projections._recorders import (
     ViewRecorder,
-    Write,
-    as_of_text,
-    json_text,
-    time_or_none,
-    utc_text,
 )
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
@@ -46,6 +35,19 @@ from recoverycore.projections._subjects import (
     PLAN_TOPICS,
     event_id,
     subject_type,
+)
+from recoverycore.projections._view import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    ROW_MODEL,
+    Fact,
+    Statement,
+    ViewDefinition,
+    Write,
+    as_of_text,
+    json_text,
+    time_or_none,
+    utc_text,
 )
 
 __all__ = [

@@ -9,15 +9,17 @@ from typing import Any, Final
 from recoverycore.events.vocabulary import (
     FLAG_RULES,
 )
-from recoverycore.projections._framework import (
+from recoverycore.projections._recorders import (
     ViewRecorder,
-    as_of_text,
-    time_or_none,
-    utc_text,
 )
 from recoverycore.projections._subjects import (
     CASE,
     PLAN,
+)
+from recoverycore.projections._view import (
+    as_of_text,
+    time_or_none,
+    utc_text,
 )
 from recoverycore.projections.compliance.answers import (
     Compliance,

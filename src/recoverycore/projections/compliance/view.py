@@ -12,7 +12,12 @@ from recoverycore.events.vocabulary import (
     LETTERS_TO_CUSTOMER,
     TERMINAL_EVENTS,
 )
-from recoverycore.projections._framework import (
+from recoverycore.projections._subjects import (
+    CASE_TOPICS,
+    PLAN_TOPICS,
+    subject_type,
+)
+from recoverycore.projections._view import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
     Fact,
@@ -21,11 +26,6 @@ from recoverycore.projections._framework import (
     Write,
     json_text,
     utc_text,
-)
-from recoverycore.projections._subjects import (
-    CASE_TOPICS,
-    PLAN_TOPICS,
-    subject_type,
 )
 
 # -- what the view keeps -------------------------------------------------------------------------
