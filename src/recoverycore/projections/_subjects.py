@@ -15,9 +15,7 @@ from typing import Any, Final
 from eventsourcing.utils import get_topic
 
 from recoverycore.events import EVENT_ID_NAMESPACE, cmr, follow_ups, msp
-from recoverycore.projections._view import (
-    Fact,
-)
+from recoverycore.projections._view import Fact
 
 __all__ = [
     "CASE",

@@ -25,10 +25,8 @@ import orjson
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.events import DomainEvent
-from recoverycore.projections._recorders import (
-    ViewRecorder,
-)
+from recoverycore.events import ENVELOPE_FIELDS, DomainEvent
+from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
     FOLLOW_UP_TOPICS,
@@ -60,21 +58,8 @@ __all__ = [
     "timeline",
 ]
 
-_ENVELOPE = frozenset(
-    {
-        "occurred_at",
-        "recorded_at",
-        "actor",
-        "authority",
-        "reasons",
-        "evidence_refs",
-        "procedure_ref",
-        "rules_applied",
-        "correlation_id",
-        "causation_id",
-        "class_version",
-    }
-)
+_ENVELOPE = frozenset({*ENVELOPE_FIELDS, "class_version"})
+"""What every event carries (the rest of its data is its details), and ``class_version``."""
 
 _RECORD_EVENT = Statement(
     "INSERT INTO {p}audit_events (subject_id, version, subject_type, position, event_id,"

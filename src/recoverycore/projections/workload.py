@@ -18,9 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from recoverycore.projections._recorders import (
-    ViewRecorder,
-)
+from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
     FOLLOW_UP_TOPICS,

@@ -7,9 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from recoverycore.projections._view import (
-    ROW_MODEL,
-)
+from recoverycore.projections._view import ROW_MODEL
 
 # -- the answers ---------------------------------------------------------------------------------
 

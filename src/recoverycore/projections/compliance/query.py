@@ -6,12 +6,8 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from recoverycore.events.vocabulary import (
-    FLAG_RULES,
-)
-from recoverycore.projections._recorders import (
-    ViewRecorder,
-)
+from recoverycore.events.vocabulary import FLAG_RULES
+from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE,
     PLAN,
