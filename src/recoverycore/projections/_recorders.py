@@ -1,7 +1,7 @@
 """The recorders that keep a view's rows: eventsourcing tracking recorders (materialised views)
 that apply a batch of writes and record the position of the batch's last event together, so an
 event is applied exactly once even when a runner is stopped or killed part-way. The same
-:class:`~recoverycore.projections._view.ViewDefinition` runs on SQLite
+:class:`~recoverycore.projections.ViewDefinition` runs on SQLite
 (:class:`SQLiteViewRecorder`) and PostgreSQL (:func:`postgres_view_recorder`)."""
 
 from __future__ import annotations
