@@ -56,7 +56,7 @@ from recoverycore.aggregates import cmr
 from recoverycore.application import RecoveryApp
 from recoverycore.application.clock import SimulatedClock
 from recoverycore.cli.demo import CASE_MANAGER, CUSTOMER, TEAM_LEADER
-from recoverycore.events._envelope import Snapshot
+from recoverycore.events import Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.persistence import sqlite_env
 from recoverycore.testing import EPOCH

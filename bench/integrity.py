@@ -88,10 +88,15 @@ from bench.scenario import EVENTS_PER_PLAN, START, STEP, PlanScript, build_plans
 from recoverycore.application import RecoveryApp
 from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.verify import APPLICATIONS, VerifyResult, verify
-from recoverycore.persistence import sqlite_env
-from recoverycore.persistence._chain import CHAIN_KEY, chain_key_from, read_seal
-from recoverycore.persistence._personal import PERSONAL_DATA, release_personal_data
-from recoverycore.persistence._protected import HASH_CHAIN
+from recoverycore.persistence import (
+    CHAIN_KEY,
+    HASH_CHAIN,
+    PERSONAL_DATA,
+    chain_key_from,
+    read_seal,
+    release_personal_data,
+    sqlite_env,
+)
 from recoverycore.projections import DEFAULT_BATCH_SIZE, opened
 
 __all__ = [

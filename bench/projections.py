@@ -101,10 +101,16 @@ from recoverycore.application import RecoveryApp
 from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.cli.demo import DEMO_CASE_START, DEMO_START, run_case_demo, run_demo
-from recoverycore.events._envelope import _EVENT_ID_NAMESPACE
-from recoverycore.persistence import sqlite_env
-from recoverycore.persistence._chain import GENESIS, chain_key_from, read_seal, seal_state, unseal
-from recoverycore.persistence._personal import is_token
+from recoverycore.events import EVENT_ID_NAMESPACE
+from recoverycore.persistence import (
+    GENESIS,
+    chain_key_from,
+    is_token,
+    read_seal,
+    seal_state,
+    sqlite_env,
+    unseal,
+)
 from recoverycore.policies.follow_ups import ledger_id
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
@@ -242,7 +248,7 @@ def _family(
         str(ledger_id(subject_id)): ("ledger", ""),
     }
     for version in range(1, max((n.originator_version for n in recovery), default=0) + 1):
-        lookup[str(uuid5(_EVENT_ID_NAMESPACE, f"{subject_id}:{version}"))] = ("event", str(version))
+        lookup[str(uuid5(EVENT_ID_NAMESPACE, f"{subject_id}:{version}"))] = ("event", str(version))
     for n in recovery:
         data = orjson.loads(unseal(n.state))
         officers, teams = _owners(n.topic, data)
@@ -453,7 +459,7 @@ class StoreBuilder:
             elif kind == "ledger":
                 values.append(str(ledger))
             elif kind == "event":
-                values.append(str(uuid5(_EVENT_ID_NAMESPACE, f"{subject}:{old}")))
+                values.append(str(uuid5(EVENT_ID_NAMESPACE, f"{subject}:{old}")))
             elif kind == "follow_up":
                 values.append(str(uuid5(ledger, old)))
             elif kind == "crn":

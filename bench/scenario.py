@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from recoverycore.aggregates import msp
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.testing import EPOCH, msp_builder
 
 __all__ = [

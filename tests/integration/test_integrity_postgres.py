@@ -13,7 +13,7 @@ from recoverycore.application.clock import SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.verify import verify
 from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
-from recoverycore.persistence._personal import ERASED
+from recoverycore.persistence import ERASED
 
 
 def _all_bytes(conn: psycopg.Connection[Any]) -> bytes:

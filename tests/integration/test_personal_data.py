@@ -35,9 +35,8 @@ from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy
 from recoverycore.application.verify import verify
 from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
 from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import DomainEvent
-from recoverycore.persistence import sqlite_env
-from recoverycore.persistence._personal import ERASED, personal_spec
+from recoverycore.events import DomainEvent
+from recoverycore.persistence import ERASED, personal_spec, sqlite_env
 from recoverycore.strategies import progressing_commands, record_msp_commands
 from recoverycore.testing import EPOCH
 

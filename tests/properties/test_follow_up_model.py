@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recoverycore.events import Actor, Role
 from recoverycore.events import cmr as ev
-from recoverycore.events._envelope import Actor, Role
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,
     FollowUpCompleted,

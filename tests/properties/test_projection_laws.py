@@ -43,8 +43,8 @@ from recoverycore.projections import (
     catch_up,
     fact_of,
     sources_of,
+    status_and_stage,
 )
-from recoverycore.projections._subjects import status_and_stage
 from recoverycore.strategies import (
     History,
     closing_commands,

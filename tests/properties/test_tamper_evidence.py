@@ -47,12 +47,12 @@ from recoverycore.cli.demo import (
     run_demo,
 )
 from recoverycore.errors import RuleViolation
-from recoverycore.persistence import sqlite_env
-from recoverycore.persistence._chain import (
+from recoverycore.persistence import (
     CHAIN_KEY,
     SEAL_SIZE,
     read_seal,
     seal_state,
+    sqlite_env,
 )
 from recoverycore.policies import follow_ups
 from recoverycore.strategies import History, histories

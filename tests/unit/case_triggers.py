@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from recoverycore._case_testing import CaseScenario, case_builder, case_staff
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig, ContactCalendar, DayCount, Debt
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 
 __all__ = ["CASE_TRIGGERS", "SMS_BLOCKS", "CaseTrigger"]
 

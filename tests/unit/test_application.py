@@ -24,7 +24,7 @@ from recoverycore import (
     SimulatedClock,
 )
 from recoverycore.aggregates import Decider, msp
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
 from recoverycore.msp import AddMspNote, MspConfig, RecordCustomerInformed, RecordPoliceHandDelivery
 from recoverycore.persistence import sqlite_env

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recoverycore.application.verify import Finding, Row, check_history
-from recoverycore.persistence._chain import (
+from recoverycore.persistence import (
     GENESIS,
     MAGIC,
     SEAL_SIZE,

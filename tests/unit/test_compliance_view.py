@@ -25,8 +25,8 @@ from recoverycore.aggregates import msp
 from recoverycore.aggregates.cmr import CaseCommand
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.cli.demo import DEMO_CASE_START, run_case_demo
+from recoverycore.events import DomainEvent
 from recoverycore.events import cmr as events
-from recoverycore.events._envelope import DomainEvent
 from recoverycore.events.cmr import CaseEvent, DayCount
 from recoverycore.events.msp import MspNoteAdded
 from recoverycore.persistence import in_memory_env

@@ -10,7 +10,7 @@ import pytest
 
 from recoverycore.aggregates.cmr import CaseConfig
 from recoverycore.days import add_days
-from recoverycore.events._envelope import DomainEvent
+from recoverycore.events import DomainEvent
 from recoverycore.events.cmr import DayCount, LetterIssued
 from recoverycore.events.follow_ups import (
     FollowUpCancelled,

@@ -21,7 +21,7 @@ from recoverycore._case_testing import CaseScenario
 from recoverycore.aggregates import cmr, msp
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig
 from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 from recoverycore.events.cmr import PreCallSmsBlocked
 from recoverycore.events.msp import (
     Behaviour,

@@ -25,12 +25,15 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.persistence._personal import (
+from recoverycore.persistence import (
+    ALL_APPLICATIONS,
     ERASED,
     PERSONAL_DATA,
     ForgetResult,
     PersonalDataErased,
+    StoreKind,
     personal_data_for,
+    store_kind,
     subject_of_crn,
 )
 
@@ -44,7 +47,7 @@ __all__ = [
     "subject_of_crn",
 ]
 
-_SNAPSHOTTING = ("RecoveryCore", "FollowUpPolicy", "SafeguardPolicy")
+_SNAPSHOTTING = ALL_APPLICATIONS
 
 
 class Forgotten(BaseModel):
@@ -84,7 +87,7 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
 def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:
     if not aggregates:
         return 0
-    module = env.get("PERSISTENCE_MODULE", "")
+    kind = store_kind(env)
     deleted = 0
     for name in _SNAPSHOTTING:
         factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
@@ -93,7 +96,7 @@ def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:
         try:
             recorder: Any = factory.aggregate_recorder(purpose="snapshots")
             table = recorder.events_table_name
-            if module.endswith("sqlite"):
+            if kind is StoreKind.SQLITE:
                 with recorder.datastore.transaction(commit=True) as c:
                     for oid in aggregates:
                         c.execute(
@@ -101,7 +104,7 @@ def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:
                             (oid.hex,),
                         )
                         deleted += c.sqlite_cursor.rowcount
-            elif module.endswith("postgres"):
+            elif kind is StoreKind.POSTGRES:
                 with recorder.datastore.transaction(commit=True) as c:
                     for oid in aggregates:
                         c.execute(

@@ -34,8 +34,12 @@ from recoverycore.events import DayCount
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
 from recoverycore.events.msp import MspEvent
-from recoverycore.persistence import in_memory_env
-from recoverycore.persistence._protected import ProtectedStorage
+from recoverycore.persistence import (
+    FOLLOW_UP_APPLICATION,
+    SAFEGUARD_APPLICATION,
+    ProtectedStorage,
+    in_memory_env,
+)
 from recoverycore.policies import follow_ups, safeguards
 
 __all__ = [
@@ -63,7 +67,7 @@ def configured_periods(config: BaseModel) -> dict[str, DayCount]:
 class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
-    name = "FollowUpPolicy"
+    name = FOLLOW_UP_APPLICATION
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
     time_zone = DEFAULT_TIME_ZONE
 
@@ -187,7 +191,7 @@ class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
     so a reaction is recorded once, atomically with the position of what caused it.
     """
 
-    name = "SafeguardPolicy"
+    name = SAFEGUARD_APPLICATION
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
 
     def __init__(self, env: Any = None) -> None:

@@ -33,7 +33,7 @@ from recoverycore.application.holidays import holidays_for
 from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.errors import AggregateNotFound
-from recoverycore.persistence._personal import PersonalData, personal_data_for
+from recoverycore.persistence import PersonalData, StoreKind, personal_data_for, store_kind
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
     VIEWS,
@@ -335,7 +335,7 @@ def follow_views(
     """
     with ReadModels(env, names=names) as views:
         views.catch_up(progress=progress)
-        if not env.get("PERSISTENCE_MODULE", "").endswith("postgres"):
+        if store_kind(env) is not StoreKind.POSTGRES:
             while not stop.wait(poll_seconds):
                 views.catch_up()
             return

@@ -42,8 +42,14 @@ from recoverycore.events._envelope import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
 from recoverycore.events.safeguards import SafeguardReactionRequested
-from recoverycore.persistence import MAPPER_TOPIC, TRANSCODER_TOPIC, in_memory_env, sqlite_env
-from recoverycore.persistence._protected import ProtectedStorage
+from recoverycore.persistence import (
+    MAPPER_TOPIC,
+    RECOVERY_APPLICATION,
+    TRANSCODER_TOPIC,
+    ProtectedStorage,
+    in_memory_env,
+    sqlite_env,
+)
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 
 __all__ = ["RecoveryApp"]
@@ -71,7 +77,7 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     ``msp_config`` sets the configurable MSP rules.
     """
 
-    name = "RecoveryCore"
+    name = RECOVERY_APPLICATION
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": MAPPER_TOPIC,
         "TRANSCODER_TOPIC": TRANSCODER_TOPIC,

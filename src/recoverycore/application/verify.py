@@ -40,15 +40,18 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.persistence._chain import (
+from recoverycore.persistence import (
+    ALL_APPLICATIONS,
     CHAIN_KEY,
     GENESIS,
     MAGIC,
+    StoreKind,
     chain_key_from,
     digest_of,
+    postgres_connect_args,
     read_seal,
+    store_kind,
 )
-from recoverycore.persistence._personal import postgres_connect_args
 
 __all__ = [
     "APPLICATIONS",
@@ -60,7 +63,7 @@ __all__ = [
     "verify",
 ]
 
-APPLICATIONS = ("RecoveryCore", "FollowUpPolicy", "SafeguardPolicy")
+APPLICATIONS = ALL_APPLICATIONS
 """The logs of a store: plans and cases, follow-up ledgers, customer records."""
 
 FindingKind = Literal["altered", "removed", "truncated", "inserted", "reordered", "unchained"]
@@ -393,9 +396,9 @@ def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[
     """The last version of each plan and case as the audit view recorded it, if it exists."""
     if apps is not None or env is None:
         return None
-    module = env.get("PERSISTENCE_MODULE", "")
+    kind = store_kind(env)
     sql = "SELECT subject_id, MAX(version) FROM audit_events GROUP BY subject_id"
-    if module.endswith("sqlite"):
+    if kind is StoreKind.SQLITE:
         from recoverycore.projections import views_database
 
         path = env.get("AUDIT_SQLITE_DBNAME") or views_database(env.get("SQLITE_DBNAME", ""))
@@ -408,7 +411,7 @@ def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[
             finally:
                 conn.close()
         return None
-    if module.endswith("postgres"):
+    if kind is StoreKind.POSTGRES:
         import psycopg
 
         schema = env.get("POSTGRES_SCHEMA") or ""

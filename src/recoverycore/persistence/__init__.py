@@ -1,26 +1,110 @@
-"""Storage configuration: eventsourcing recorders, our pydantic mapper, orjson transcoder."""
+"""Storage configuration: eventsourcing recorders, our pydantic mapper, orjson transcoder, the
+hash chain that seals every stored event, and customers' personal data under their own keys.
 
+Other packages import these names from here, never from the private modules."""
+
+from recoverycore.errors import PersonalDataErased
+from recoverycore.persistence._chain import (
+    CHAIN_KEY,
+    GENESIS,
+    MAGIC,
+    SEAL_SIZE,
+    ChainedEventStore,
+    Seal,
+    chain_key_from,
+    digest_of,
+    read_seal,
+    seal_state,
+    unseal,
+)
+from recoverycore.persistence._keys import (
+    KeyStore,
+    MemoryKeyStore,
+    PostgresKeyStore,
+    SQLiteKeyStore,
+    keys_path,
+)
 from recoverycore.persistence._mapper import PydanticMapper
+from recoverycore.persistence._personal import (
+    ERASED,
+    KEY_CACHE_SECONDS,
+    PERSONAL_DATA,
+    ForgetResult,
+    PersonalData,
+    is_token,
+    personal_data_for,
+    personal_spec,
+    protected_form,
+    release_personal_data,
+    subject_of_crn,
+)
+from recoverycore.persistence._protected import HASH_CHAIN, ProtectedStorage
 from recoverycore.persistence._store import (
+    ALL_APPLICATIONS,
     DEFAULT_DB_PATH,
+    FOLLOW_UP_APPLICATION,
     MAPPER_TOPIC,
+    POLICY_APPLICATIONS,
+    RECOVERY_APPLICATION,
+    SAFEGUARD_APPLICATION,
     TRANSCODER_TOPIC,
+    StoreKind,
     in_memory_env,
+    postgres_connect_args,
     postgres_env,
     resolve_store_env,
     sqlite_env,
+    store_kind,
 )
 from recoverycore.persistence._transcoder import OrjsonTranscoder, TupleAsList
 
 __all__ = [
+    "ALL_APPLICATIONS",
+    "CHAIN_KEY",
     "DEFAULT_DB_PATH",
+    "ERASED",
+    "FOLLOW_UP_APPLICATION",
+    "GENESIS",
+    "HASH_CHAIN",
+    "KEY_CACHE_SECONDS",
+    "MAGIC",
     "MAPPER_TOPIC",
+    "PERSONAL_DATA",
+    "POLICY_APPLICATIONS",
+    "RECOVERY_APPLICATION",
+    "SAFEGUARD_APPLICATION",
+    "SEAL_SIZE",
     "TRANSCODER_TOPIC",
+    "ChainedEventStore",
+    "ForgetResult",
+    "KeyStore",
+    "MemoryKeyStore",
     "OrjsonTranscoder",
+    "PersonalData",
+    "PersonalDataErased",
+    "PostgresKeyStore",
+    "ProtectedStorage",
     "PydanticMapper",
+    "SQLiteKeyStore",
+    "Seal",
+    "StoreKind",
     "TupleAsList",
+    "chain_key_from",
+    "digest_of",
     "in_memory_env",
+    "is_token",
+    "keys_path",
+    "personal_data_for",
+    "personal_spec",
+    "postgres_connect_args",
     "postgres_env",
+    "protected_form",
+    "read_seal",
+    "release_personal_data",
     "resolve_store_env",
+    "seal_state",
     "sqlite_env",
+    "store_kind",
+    "subject_of_crn",
+    "unseal",
 ]

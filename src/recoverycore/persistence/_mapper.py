@@ -11,7 +11,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.events._envelope import Snapshot
+from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
     ERASED,
@@ -37,9 +37,9 @@ class PydanticMapper(Mapper[UUID]):
     by eventsourcing's own :class:`Mapper`, so this mapper can serve any application.
 
     With ``personal`` set (applications set it from the store's configuration, see
-    :mod:`recoverycore.persistence._personal`), fields marked personal are stored as tokens
-    encrypted under their customer's key and read back as plaintext, or as ``[erased]`` once
-    the key is destroyed; snapshots of a customer's plans and cases are stored encrypted whole.
+    :func:`~recoverycore.persistence.personal_data_for`), fields marked personal are stored as
+    tokens encrypted under their customer's key and read back as plaintext, or as ``[erased]``
+    once the key is destroyed; snapshots of a customer's plans and cases are stored encrypted whole.
     Reading strips the hash-chain seal an application's event store puts before the bytes.
     """
 

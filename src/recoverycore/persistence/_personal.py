@@ -22,15 +22,11 @@ import hashlib
 import hmac
 import os
 import re
-import sqlite3
 import threading
 import time
 import weakref
-from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 from uuid import UUID, uuid5
@@ -38,20 +34,27 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel
 
 from recoverycore.errors import PersonalDataErased
+from recoverycore.persistence._keys import (
+    KeyStore,
+    MemoryKeyStore,
+    PostgresKeyStore,
+    SQLiteKeyStore,
+    keys_path,
+)
 
 __all__ = [
     "ERASED",
+    "KEY_CACHE_SECONDS",
     "PERSONAL_DATA",
-    "KeyStore",
-    "MemoryKeyStore",
+    "ForgetResult",
     "PersonalData",
     "PersonalDataErased",
-    "PostgresKeyStore",
-    "SQLiteKeyStore",
     "is_token",
-    "keys_path",
     "personal_data_for",
     "personal_spec",
+    "protected_form",
+    "release_personal_data",
+    "remember_protected_form",
     "subject_of_crn",
 ]
 
@@ -135,6 +138,11 @@ def _apply(obj: dict[str, Any], spec: Spec, fn: Any) -> None:
                     _apply(item, sub, fn)
 
 
+# The stored JSON (with tokens) of each event read back with its personal fields revealed. A
+# view fed live by eventsourcing's ProjectionRunner is handed only the domain event the mapper
+# made (Projection.process_event(domain_event, tracking)), and must store what a rebuild reads
+# from the log. The event is a frozen pydantic model whose equality covers its private
+# attributes, so the bytes cannot ride on it; they are kept here, for as long as the event lives.
 _PROTECTED_FORMS: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 
 
@@ -152,327 +160,6 @@ def protected_form(event: Any) -> bytes | None:
         return None
 
 
-# -- keys -----------------------------------------------------------------------------------------
-class KeyStore(ABC):
-    """Customers' keys, and which customer each plan or case belongs to.
-
-    A forgotten customer keeps a row with no key (a tombstone), so new personal data for them is
-    refused rather than encrypted under a fresh key.
-    """
-
-    @abstractmethod
-    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
-        """``(known, key)``: ``(False, None)`` if never seen, ``(True, None)`` if forgotten.
-        ``fresh``: read on a new connection (what another process committed a moment ago)."""
-
-    @abstractmethod
-    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
-        """Store ``key`` for ``subject`` unless it already has a row (and link the aggregate
-        ``link`` to it, in the same transaction); the key in force."""
-
-    @abstractmethod
-    def link(self, aggregate_id: str, subject: str) -> None: ...
-
-    @abstractmethod
-    def subject_of(self, aggregate_id: str) -> str | None: ...
-
-    @abstractmethod
-    def aggregates_of(self, subject: str) -> list[str]: ...
-
-    @abstractmethod
-    def destroy(self, subject: str) -> bool:
-        """Overwrite and drop the key; ``True`` if there was one."""
-
-    def close(self) -> None:
-        return None
-
-
-class MemoryKeyStore(KeyStore):
-    def __init__(self) -> None:
-        self._keys: dict[str, bytes | None] = {}
-        self._links: dict[str, str] = {}
-
-    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
-        return subject in self._keys, self._keys.get(subject)
-
-    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
-        if link is not None:
-            self.link(link, subject)
-        existing = self._keys.setdefault(subject, key)
-        if existing is None:
-            raise PersonalDataErased(subject)
-        return existing
-
-    def link(self, aggregate_id: str, subject: str) -> None:
-        self._links.setdefault(aggregate_id, subject)
-
-    def subject_of(self, aggregate_id: str) -> str | None:
-        return self._links.get(aggregate_id)
-
-    def aggregates_of(self, subject: str) -> list[str]:
-        return sorted(a for a, s in self._links.items() if s == subject)
-
-    def destroy(self, subject: str) -> bool:
-        had = self._keys.get(subject) is not None
-        self._keys[subject] = None
-        return had
-
-
-_KEYS_DDL = (
-    "CREATE TABLE IF NOT EXISTS {t}customer_keys (subject TEXT PRIMARY KEY, key {blob})",
-    "CREATE TABLE IF NOT EXISTS {t}customer_links"
-    " (aggregate_id TEXT PRIMARY KEY, subject TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS {i}customer_links_subject ON {t}customer_links (subject)",
-)
-
-
-_SELECT_KEY = "SELECT key FROM customer_keys WHERE subject = ?"
-
-
-class SQLiteKeyStore(KeyStore):
-    """Keys in their own SQLite file (``<store>.keys.db``), with ``secure_delete`` on so a
-    destroyed key is overwritten in the file; a destroy then vacuums the file and truncates its
-    write-ahead log, so no copy of the key is left in a log beside it. Each key is made durable
-    (``synchronous = FULL``) before any event encrypted under it is recorded. A connection is
-    opened per operation (keys are read once per process and customer), so no file stays
-    open."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        with self._lock, self._connection() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")  # kept by the file from now on
-        with self._tx() as c:
-            for ddl in _KEYS_DDL:
-                c.execute(ddl.format(t="", i="", blob="BLOB"))
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        # One connection, opened when first needed and kept (the caller holds the lock);
-        # close() gives it back, and the next operation opens it again.
-        conn = self._conn
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA synchronous = FULL")
-            self._conn = conn
-        yield conn
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        with self._lock, self._connection() as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
-        if fresh:
-            # The kept connection has been seen to miss another process's forget for one
-            # read after a VACUUM there; a new connection always sees it.
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                rows = conn.execute(_SELECT_KEY, (subject,)).fetchall()
-            finally:
-                conn.close()
-        else:
-            rows = self._query(_SELECT_KEY, (subject,))
-        return (False, None) if not rows else (True, rows[0][0])
-
-    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
-        with self._tx() as c:
-            c.execute(
-                "INSERT INTO customer_keys (subject, key) VALUES (?, ?)"
-                " ON CONFLICT (subject) DO NOTHING",
-                (subject, key),
-            )
-            if link is not None:
-                c.execute(
-                    "INSERT INTO customer_links (aggregate_id, subject) VALUES (?, ?)"
-                    " ON CONFLICT (aggregate_id) DO NOTHING",
-                    (link, subject),
-                )
-            row = c.execute(
-                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
-            ).fetchone()
-        if row[0] is None:
-            raise PersonalDataErased(subject)
-        return bytes(row[0])
-
-    def link(self, aggregate_id: str, subject: str) -> None:
-        with self._tx() as c:
-            c.execute(
-                "INSERT INTO customer_links (aggregate_id, subject) VALUES (?, ?)"
-                " ON CONFLICT (aggregate_id) DO NOTHING",
-                (aggregate_id, subject),
-            )
-
-    def subject_of(self, aggregate_id: str) -> str | None:
-        rows = self._query(
-            "SELECT subject FROM customer_links WHERE aggregate_id = ?", (aggregate_id,)
-        )
-        return None if not rows else str(rows[0][0])
-
-    def aggregates_of(self, subject: str) -> list[str]:
-        rows = self._query(
-            "SELECT aggregate_id FROM customer_links WHERE subject = ? ORDER BY aggregate_id",
-            (subject,),
-        )
-        return [str(r[0]) for r in rows]
-
-    def destroy(self, subject: str) -> bool:
-        with self._tx() as c:
-            row = c.execute(
-                "SELECT key FROM customer_keys WHERE subject = ?", (subject,)
-            ).fetchone()
-            had = row is not None and row[0] is not None
-            if had:
-                c.execute(
-                    "UPDATE customer_keys SET key = zeroblob(length(key)) WHERE subject = ?",
-                    (subject,),
-                )
-            c.execute(
-                "INSERT INTO customer_keys (subject, key) VALUES (?, NULL)"
-                " ON CONFLICT (subject) DO UPDATE SET key = NULL",
-                (subject,),
-            )
-        with self._lock, self._connection() as conn:
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return had
-
-
-class PostgresKeyStore(KeyStore):
-    """Keys in a table of the store's own PostgreSQL database and schema.
-
-    ``destroy`` overwrites the key and runs ``VACUUM FULL`` on the table, which rewrites it
-    without the old row versions. PostgreSQL's write-ahead log and any backups keep the old
-    pages until they are recycled: rotate them as your retention policy says. A connection is
-    opened per operation (keys are read once per process and customer).
-    """
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        schema = env.get("POSTGRES_SCHEMA") or ""
-        self._t = f"{schema}." if schema else ""
-        self._params = postgres_connect_args(env)
-        with self._connection() as conn, conn.transaction():
-            # Serialise the DDL between processes creating the tables at once.
-            conn.execute("SELECT pg_advisory_xact_lock(7350011)")
-            for ddl in _KEYS_DDL:
-                conn.execute(ddl.format(t=self._t, i="", blob="BYTEA").encode())
-
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        import psycopg
-
-        conn = psycopg.connect(**self._params, autocommit=True)
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        with self._connection() as conn:
-            return list(conn.execute(sql.format(t=self._t).encode(), params).fetchall())
-
-    def get(self, subject: str, *, fresh: bool = False) -> tuple[bool, bytes | None]:
-        rows = self._rows("SELECT key FROM {t}customer_keys WHERE subject = %s", (subject,))
-        if not rows:
-            return False, None
-        return True, None if rows[0][0] is None else bytes(rows[0][0])
-
-    def create(self, subject: str, key: bytes, link: str | None = None) -> bytes:
-        with self._connection() as conn, conn.transaction():
-            conn.execute(
-                f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, %s)"
-                " ON CONFLICT (subject) DO NOTHING".encode(),
-                (subject, key),
-            )
-            if link is not None:
-                conn.execute(
-                    f"INSERT INTO {self._t}customer_links (aggregate_id, subject)"
-                    " VALUES (%s, %s) ON CONFLICT (aggregate_id) DO NOTHING".encode(),
-                    (link, subject),
-                )
-            row = conn.execute(
-                f"SELECT key FROM {self._t}customer_keys WHERE subject = %s".encode(), (subject,)
-            ).fetchone()
-        if row is None or row[0] is None:
-            raise PersonalDataErased(subject)
-        return bytes(row[0])
-
-    def link(self, aggregate_id: str, subject: str) -> None:
-        self._rows(
-            "INSERT INTO {t}customer_links (aggregate_id, subject) VALUES (%s, %s)"
-            " ON CONFLICT (aggregate_id) DO NOTHING RETURNING subject",
-            (aggregate_id, subject),
-        )
-
-    def subject_of(self, aggregate_id: str) -> str | None:
-        rows = self._rows(
-            "SELECT subject FROM {t}customer_links WHERE aggregate_id = %s", (aggregate_id,)
-        )
-        return None if not rows else str(rows[0][0])
-
-    def aggregates_of(self, subject: str) -> list[str]:
-        rows = self._rows(
-            "SELECT aggregate_id FROM {t}customer_links WHERE subject = %s ORDER BY aggregate_id",
-            (subject,),
-        )
-        return [str(r[0]) for r in rows]
-
-    def destroy(self, subject: str) -> bool:
-        with self._connection() as conn:
-            with conn.transaction():
-                row = conn.execute(
-                    f"SELECT key FROM {self._t}customer_keys WHERE subject = %s"
-                    " FOR UPDATE".encode(),
-                    (subject,),
-                ).fetchone()
-                had = row is not None and row[0] is not None
-                conn.execute(
-                    f"INSERT INTO {self._t}customer_keys (subject, key) VALUES (%s, NULL)"
-                    " ON CONFLICT (subject) DO UPDATE SET key = NULL".encode(),
-                    (subject,),
-                )
-            conn.execute(f"VACUUM FULL {self._t}customer_keys".encode())
-        return had
-
-
-def postgres_connect_args(env: Mapping[str, str]) -> dict[str, Any]:
-    """Keyword arguments for ``psycopg.connect`` to the store's database, from the same
-    ``POSTGRES_*`` variables (and defaults) as :func:`recoverycore.persistence.postgres_env`."""
-    return {
-        "dbname": env["POSTGRES_DBNAME"],
-        "host": env.get("POSTGRES_HOST") or "127.0.0.1",
-        "port": env.get("POSTGRES_PORT") or "5432",
-        "user": env.get("POSTGRES_USER") or "postgres",
-        "password": env.get("POSTGRES_PASSWORD") or "",
-    }
-
-
-def keys_path(store_path: str) -> str:
-    """The key file beside a SQLite store: ``recoverycore.db`` -> ``recoverycore.keys.db``."""
-    base = Path(store_path)
-    return str(base.with_name(f"{base.stem}.keys{base.suffix or '.db'}"))
-
-
 # -- encryption -----------------------------------------------------------------------------------
 class PersonalData:
     """Encrypts and reveals the personal fields of stored events with customers' keys.
@@ -487,11 +174,19 @@ class PersonalData:
     def __init__(self, keys: KeyStore, *, key_cache_seconds: float = 60.0) -> None:
         self.keys = keys
         self.key_cache_seconds = key_cache_seconds
+        # The caches take no lock. Every write to them is one dict operation, which is atomic
+        # (under the GIL, and per dict in free-threaded builds). The read-then-write sequences
+        # that interleave harmlessly: two threads reading the same key both cache it; two
+        # creating it both get the key in force (KeyStore.create inserts only if absent). A read
+        # racing a forget in this process may cache the old key again, for key_cache_seconds at
+        # most: the bound a forget in another process has anyway, and reveal() reads keys afresh.
+        # A lock around the cache alone would not close that window (the key store is read
+        # outside it); holding one across key store I/O would serialise every application's
+        # reads and writes on the store.
         self._cache: dict[str, bytes | None] = {}
         self._read_at: dict[str, float] = {}
         self._links: dict[str, str] = {}
         self._tokens: dict[tuple[str, str], str] = {}
-        self._lock = threading.Lock()
 
     # keys
     def _key(self, subject: str, *, fresh: bool = False) -> bytes | None:
@@ -627,8 +322,7 @@ class PersonalData:
         subject = subject_of_crn(crn)
         aggregates = self.keys.aggregates_of(subject)
         destroyed = self.keys.destroy(subject)
-        with self._lock:
-            self._cache[subject] = None
+        self._cache[subject] = None
         return ForgetResult(subject=subject, key_destroyed=destroyed, aggregates=aggregates)
 
 
@@ -650,11 +344,14 @@ _MEMORY = "memory"
 def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
     """The shared :class:`PersonalData` of the store ``env`` describes, or ``None`` when its
     personal data is stored plain (:data:`PERSONAL_DATA`)."""
+    # Imported here: _store imports the mapper, which imports this module.
+    from recoverycore.persistence._store import StoreKind, store_kind
+
     raw = dict(env)
-    module = raw.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
+    kind = store_kind(raw)
     dbname = raw.get("SQLITE_DBNAME") or ""
-    in_memory = module.endswith("popo") or (
-        module.endswith("sqlite") and (dbname == ":memory:" or dbname.startswith("file:"))
+    in_memory = kind is StoreKind.MEMORY or (
+        kind is StoreKind.SQLITE and (dbname == ":memory:" or dbname.startswith("file:"))
     )
     mode = (raw.get(PERSONAL_DATA) or ("plain" if in_memory else "protect")).lower()
     if mode not in ("protect", "plain"):
@@ -663,16 +360,17 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
         return None
     if in_memory:
         where = _MEMORY
-    elif module.endswith("sqlite"):
+    elif kind is StoreKind.SQLITE:
         where = "sqlite:" + os.path.abspath(keys_path(dbname))
-    elif module.endswith("postgres"):
+    elif kind is StoreKind.POSTGRES:
         where = "postgres:" + ":".join(
             raw.get(k) or ""
             for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME", "POSTGRES_SCHEMA")
         )
     else:
         raise ValueError(
-            f"Personal data protection does not support {module}; set {PERSONAL_DATA}=plain."
+            f"Personal data protection does not support {raw['PERSISTENCE_MODULE']}; "
+            f"set {PERSONAL_DATA}=plain."
         )
     with _SHARED_LOCK:
         shared = _SHARED.pop(where, None)

@@ -24,10 +24,10 @@ chain; ``n`` stores events unsealed (``recoverycore verify`` then reports them a
 class ProtectedStorage(Application[UUID]):
     """A base for recoverycore's applications (``RecoveryApp`` and the policies).
 
-    - Its event store is a :class:`~recoverycore.persistence._chain.ChainedEventStore` unless
+    - Its event store is a :class:`~recoverycore.persistence.ChainedEventStore` unless
       ``RECOVERYCORE_HASH_CHAIN=n``; ``RECOVERYCORE_CHAIN_KEY`` makes the chain an HMAC.
     - Its mappers (its own and those reading the applications it follows) share the store's
-      :class:`~recoverycore.persistence._personal.PersonalData` unless
+      :class:`~recoverycore.persistence.PersonalData` unless
       ``RECOVERYCORE_PERSONAL_DATA=plain``.
     """
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.utils import get_topic
 
@@ -12,19 +14,64 @@ from recoverycore.persistence._mapper import PydanticMapper
 from recoverycore.persistence._transcoder import OrjsonTranscoder
 
 __all__ = [
+    "ALL_APPLICATIONS",
     "DEFAULT_DB_PATH",
+    "FOLLOW_UP_APPLICATION",
     "MAPPER_TOPIC",
+    "POLICY_APPLICATIONS",
+    "RECOVERY_APPLICATION",
+    "SAFEGUARD_APPLICATION",
     "TRANSCODER_TOPIC",
+    "StoreKind",
     "in_memory_env",
+    "postgres_connect_args",
     "postgres_env",
     "resolve_store_env",
     "sqlite_env",
+    "store_kind",
 ]
 
 MAPPER_TOPIC = get_topic(PydanticMapper)
 TRANSCODER_TOPIC = get_topic(OrjsonTranscoder)
 DEFAULT_DB_PATH = Path("recoverycore.db")
 """The embedded SQLite file used by the CLI and examples when nothing else is said."""
+
+RECOVERY_APPLICATION = "RecoveryCore"
+"""The name of :class:`recoverycore.RecoveryApp` and of its notification log (plans and cases)."""
+FOLLOW_UP_APPLICATION = "FollowUpPolicy"
+"""The name of the follow-up policy and of its notification log (follow-up ledgers)."""
+SAFEGUARD_APPLICATION = "SafeguardPolicy"
+"""The name of the safeguard policy and of its notification log (customer records)."""
+ALL_APPLICATIONS = (RECOVERY_APPLICATION, FOLLOW_UP_APPLICATION, SAFEGUARD_APPLICATION)
+"""Every application of a store, in the order ``verify`` reads their logs."""
+POLICY_APPLICATIONS = (FOLLOW_UP_APPLICATION, SAFEGUARD_APPLICATION)
+"""The process applications that follow RecoveryApp (names as eventsourcing prefixes them)."""
+
+
+class StoreKind(StrEnum):
+    """Which kind of eventsourcing store an environment describes."""
+
+    MEMORY = "memory"
+    """eventsourcing's in-memory (POPO) recorders, also when ``PERSISTENCE_MODULE`` is unset."""
+    SQLITE = "sqlite"
+    """eventsourcing's SQLite recorders (on a file, or ``:memory:``)."""
+    POSTGRES = "postgres"
+    """eventsourcing's PostgreSQL recorders."""
+    OTHER = "other"
+    """Any other persistence module."""
+
+
+def store_kind(env: Mapping[str, str]) -> StoreKind:
+    """The kind of store ``env`` describes, from eventsourcing's ``PERSISTENCE_MODULE``."""
+    module = env.get("PERSISTENCE_MODULE") or "eventsourcing.popo"
+    if module.endswith("sqlite"):
+        return StoreKind.SQLITE
+    if module.endswith("postgres"):
+        return StoreKind.POSTGRES
+    if module.endswith("popo"):
+        return StoreKind.MEMORY
+    return StoreKind.OTHER
+
 
 _SHARED_SETTINGS = frozenset({"CIPHER_TOPIC", "CIPHER_KEY", "COMPRESSOR_TOPIC"})
 _CODEC = {"MAPPER_TOPIC": MAPPER_TOPIC, "TRANSCODER_TOPIC": TRANSCODER_TOPIC}
@@ -33,10 +80,6 @@ _CODEC = {"MAPPER_TOPIC": MAPPER_TOPIC, "TRANSCODER_TOPIC": TRANSCODER_TOPIC}
 def in_memory_env() -> dict[str, str]:
     """eventsourcing's in-memory (POPO) recorders: for unit tests and experiments."""
     return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_CODEC}
-
-
-POLICY_APPLICATIONS = ("FollowUpPolicy", "SafeguardPolicy")
-"""The process applications that follow RecoveryApp (names as eventsourcing prefixes them)."""
 
 
 def policy_databases(path: str) -> dict[str, str]:
@@ -90,6 +133,18 @@ def postgres_env(
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return env
+
+
+def postgres_connect_args(env: Mapping[str, str]) -> dict[str, Any]:
+    """Keyword arguments for ``psycopg.connect`` to the store's database, from the same
+    ``POSTGRES_*`` variables (and defaults) as :func:`postgres_env`."""
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env.get("POSTGRES_HOST") or "127.0.0.1",
+        "port": env.get("POSTGRES_PORT") or "5432",
+        "user": env.get("POSTGRES_USER") or "postgres",
+        "password": env.get("POSTGRES_PASSWORD") or "",
+    }
 
 
 def resolve_store_env(

@@ -11,18 +11,10 @@ eventsourcing's ``ProjectionRunner``. :func:`rebuild` drops a view and builds it
 Projections import :mod:`recoverycore.events`, never the aggregates.
 """
 
-from recoverycore.projections._framework import (
-    FOLLOW_UP_APPLICATION,
-    RECOVERY_APPLICATION,
-    Fact,
-    Statement,
-    ViewDefinition,
+from recoverycore.projections._recorders import (
     ViewRecorder,
-    Write,
-    fact_decoder,
     postgres_view_recorder,
     sqlite_view_recorder,
-    utc_text,
 )
 from recoverycore.projections._runner import (
     DEFAULT_BATCH_SIZE,
@@ -48,6 +40,16 @@ from recoverycore.projections._subjects import (
     owner,
     status_and_stage,
     subject_type,
+)
+from recoverycore.projections._view import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    Fact,
+    Statement,
+    ViewDefinition,
+    Write,
+    fact_decoder,
+    utc_text,
 )
 from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
 from recoverycore.projections.compliance import (

@@ -30,17 +30,18 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel
 
-from recoverycore.persistence import OrjsonTranscoder
-from recoverycore.persistence._personal import protected_form
-from recoverycore.projections._framework import (
+from recoverycore.persistence import OrjsonTranscoder, StoreKind, protected_form, store_kind
+from recoverycore.projections._recorders import (
+    ViewRecorder,
+    postgres_view_recorder,
+    sqlite_view_recorder,
+)
+from recoverycore.projections._view import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
     Fact,
     ViewDefinition,
-    ViewRecorder,
     fact_decoder,
-    postgres_view_recorder,
-    sqlite_view_recorder,
 )
 
 __all__ = [
@@ -111,12 +112,12 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     database, or (SQLite and in-memory stores) the view's SQLite file from
     ``<VIEW>_SQLITE_DBNAME``, ``SQLITE_DBNAME``'s views file, or memory."""
     view_env = dict(env)
-    module = view_env.get("PERSISTENCE_MODULE", "")
-    if module.endswith("postgres"):
+    kind = store_kind(view_env)
+    if kind is StoreKind.POSTGRES:
         recorder_class = postgres_view_recorder(definition)
     else:
         key = f"{definition.name.upper()}_SQLITE_DBNAME"
-        if not module.endswith("sqlite"):
+        if kind is not StoreKind.SQLITE:
             view_env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
             view_env.setdefault(key, ":memory:")
         elif key not in view_env:

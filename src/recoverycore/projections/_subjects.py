@@ -14,9 +14,8 @@ from typing import Any, Final
 
 from eventsourcing.utils import get_topic
 
-from recoverycore.events import cmr, follow_ups, msp
-from recoverycore.events._envelope import _EVENT_ID_NAMESPACE
-from recoverycore.projections._framework import Fact
+from recoverycore.events import EVENT_ID_NAMESPACE, cmr, follow_ups, msp
+from recoverycore.projections._view import Fact
 
 __all__ = [
     "CASE",
@@ -56,7 +55,7 @@ def subject_type(fact: Fact) -> str:
     return PLAN if fact.topic in _PLAN_TOPIC_SET else CASE
 
 
-_NAMESPACE = _EVENT_ID_NAMESPACE.bytes
+_NAMESPACE = EVENT_ID_NAMESPACE.bytes
 
 
 def event_id(fact: Fact) -> str:

@@ -25,27 +25,27 @@ import orjson
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.events._envelope import DomainEvent
-from recoverycore.projections._framework import (
-    FOLLOW_UP_APPLICATION,
-    RECOVERY_APPLICATION,
-    ROW_MODEL,
-    Fact,
-    Statement,
-    ViewDefinition,
-    ViewRecorder,
-    Write,
-    as_of_text,
-    json_text,
-    time_or_none,
-    utc_text,
-)
+from recoverycore.events import ENVELOPE_FIELDS, DomainEvent
+from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
     FOLLOW_UP_TOPICS,
     PLAN_TOPICS,
     event_id,
     subject_type,
+)
+from recoverycore.projections._view import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    ROW_MODEL,
+    Fact,
+    Statement,
+    ViewDefinition,
+    Write,
+    as_of_text,
+    json_text,
+    time_or_none,
+    utc_text,
 )
 
 __all__ = [
@@ -58,21 +58,8 @@ __all__ = [
     "timeline",
 ]
 
-_ENVELOPE = frozenset(
-    {
-        "occurred_at",
-        "recorded_at",
-        "actor",
-        "authority",
-        "reasons",
-        "evidence_refs",
-        "procedure_ref",
-        "rules_applied",
-        "correlation_id",
-        "causation_id",
-        "class_version",
-    }
-)
+_ENVELOPE = frozenset({*ENVELOPE_FIELDS, "class_version"})
+"""What every event carries (the rest of its data is its details), and ``class_version``."""
 
 _RECORD_EVENT = Statement(
     "INSERT INTO {p}audit_events (subject_id, version, subject_type, position, event_id,"

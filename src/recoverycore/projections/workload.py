@@ -18,19 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from recoverycore.projections._framework import (
-    FOLLOW_UP_APPLICATION,
-    RECOVERY_APPLICATION,
-    ROW_MODEL,
-    Fact,
-    Statement,
-    ViewDefinition,
-    ViewRecorder,
-    Write,
-    as_of_text,
-    time_or_none,
-    utc_text,
-)
+from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
     FOLLOW_UP_TOPICS,
@@ -39,6 +27,18 @@ from recoverycore.projections._subjects import (
     owner,
     status_and_stage,
     subject_type,
+)
+from recoverycore.projections._view import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    ROW_MODEL,
+    Fact,
+    Statement,
+    ViewDefinition,
+    Write,
+    as_of_text,
+    time_or_none,
+    utc_text,
 )
 
 __all__ = [
