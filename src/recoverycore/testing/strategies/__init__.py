@@ -21,6 +21,13 @@ What is here:
   values) and :func:`events_of_type`.
 * Histories: :func:`histories`, legal histories made by deciding random commands on a recorded
   plan and keeping the accepted ones (:class:`History`).
+* The case: :func:`case_commands` (any case command for a case id and a time, from the
+  defaults of :class:`~recoverycore.testing.CaseBuilder` with the officer, time, reasons and
+  choices sometimes redrawn), :func:`case_histories` (legal histories: one of the builder's
+  histories, then random accepted commands; :class:`CaseHistory`), and
+  :class:`CaseStateMachine`, which drives one case (:data:`CASE_ID`) through random legal and
+  illegal commands and guided paths, checking the procedure's safeguards as invariants over the
+  event log (:class:`CaseInvariants`). :func:`events_of_type` also draws case events.
 * :class:`MspStateMachine`, a ``RuleBasedStateMachine`` that drives one plan through random
   legal and illegal commands and checks ``decide`` against a naive model (:class:`MspModel`).
   Subclass it to add rules and invariants of your own::
@@ -56,6 +63,16 @@ from recoverycore.events.msp import (
     MultiRecordCheck,
     Restriction,
 )
+from recoverycore.testing.strategies.cmr_commands import CASE_COMMAND_TYPES, case_commands
+from recoverycore.testing.strategies.cmr_histories import (
+    CASE_PATHS,
+    CaseHistory,
+    CaseStep,
+    case_histories,
+)
+from recoverycore.testing.strategies.cmr_invariants import CaseInvariants
+from recoverycore.testing.strategies.cmr_machine import CaseLifecycle, CaseStateMachine
+from recoverycore.testing.strategies.cmr_values import CASE_ACTORS, CASE_ID
 from recoverycore.testing.strategies.events import _models, events_of_type, msp_events
 from recoverycore.testing.strategies.histories import History, Step, histories
 from recoverycore.testing.strategies.msp_commands import (
@@ -113,6 +130,10 @@ from recoverycore.testing.strategies.values import (
 
 __all__ = [
     "BRIEF_REASONS",
+    "CASE_ACTORS",
+    "CASE_COMMAND_TYPES",
+    "CASE_ID",
+    "CASE_PATHS",
     "COMMAND_STRATEGIES",
     "CONTACT_POINTS",
     "FACTUAL_DESCRIPTIONS",
@@ -122,6 +143,11 @@ __all__ = [
     "TIME_ZONES",
     "TRACKING_IDS",
     "VAGUE_DESCRIPTIONS",
+    "CaseHistory",
+    "CaseInvariants",
+    "CaseLifecycle",
+    "CaseStateMachine",
+    "CaseStep",
     "CommandStrategy",
     "Expected",
     "History",
@@ -134,6 +160,8 @@ __all__ = [
     "attach_final_letter_commands",
     "aware_datetimes",
     "behaviours",
+    "case_commands",
+    "case_histories",
     "clear_vulnerability_flag_commands",
     "closing_commands",
     "commands",

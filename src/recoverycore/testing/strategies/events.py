@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from types import NoneType, UnionType
 from typing import (
@@ -45,6 +46,8 @@ def _strategy_for(annotation: Any, datetimes: SearchStrategy[datetime]) -> Searc
         return st.integers(0, _MAX_INT)
     if annotation is NoneType:
         return st.none()
+    if annotation is Decimal:  # amounts of money: finite, in cents
+        return st.decimals(-_MAX_INT, _MAX_INT, allow_nan=False, allow_infinity=False, places=2)
     if annotation is Actor:
         return actors(staff_ids=None)
     origin, args = get_origin(annotation), get_args(annotation)
