@@ -38,8 +38,8 @@ from recoverycore.persistence import sqlite_env
 from recoverycore.persistence._personal import ERASED, personal_spec
 from recoverycore.policy_app import FollowUpPolicy, SafeguardPolicy
 from recoverycore.privacy import PersonalDataErased, forget
-from recoverycore.strategies import progressing_commands, record_msp_commands
 from recoverycore.testing import EPOCH
+from recoverycore.testing.strategies import progressing_commands, record_msp_commands
 
 _PLANS = UUID("0b6d4f7e-53a4-4c1b-9b0e-7f1f3c2a9d11")
 

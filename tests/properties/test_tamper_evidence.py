@@ -55,8 +55,8 @@ from recoverycore.persistence._chain import (
 from recoverycore.policies import follow_ups
 from recoverycore.policy_app import FollowUpPolicy, run_policies
 from recoverycore.privacy import forget
-from recoverycore.strategies import History, histories
 from recoverycore.testing import EPOCH
+from recoverycore.testing.strategies import History, histories
 
 RECOVERY, FOLLOW_UPS, SAFEGUARDS = APPLICATIONS
 LOG_FILES = {

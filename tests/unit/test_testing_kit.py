@@ -4,11 +4,14 @@ paths still work."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given as for_all
+from hypothesis import strategies as st
 
 import recoverycore._case_testing as old_case_kit
 import recoverycore.strategies as old_strategies
 import recoverycore.testing.strategies as strategies
 from recoverycore.aggregates import cmr
+from recoverycore.aggregates.msp import MspCommand
 from recoverycore.events import Role
 from recoverycore.testing import (
     CASE_EPOCH,
@@ -76,3 +79,14 @@ def test_the_old_import_paths_still_work() -> None:
     assert old_case_kit.CASE_EPOCH == EPOCH
     for name in old_strategies.__all__:
         assert getattr(old_strategies, name) is getattr(strategies, name), name
+
+
+@for_all(data=st.data(), command_type=st.sampled_from(list(strategies.COMMAND_STRATEGIES)))
+def test_command_strategy_is_the_named_strategy_of_each_msp_command_type(
+    data: st.DataObject, command_type: type[MspCommand]
+) -> None:
+    named = strategies.COMMAND_STRATEGIES[command_type]
+    by_type = data.draw(strategies.command_strategy(command_type, MSP.plan_id, now=EPOCH))
+    by_name = data.draw(named(MSP.plan_id, now=EPOCH))
+    assert type(by_type) is type(by_name) is command_type
+    assert by_type.plan_id == MSP.plan_id

@@ -12,11 +12,12 @@ What is here:
   :class:`~recoverycore.Actor` and the MSP value objects, so ``st.from_type(Actor)`` works.
 * Commands: one strategy per MSP command type, named after it (:func:`record_msp_commands`,
   :func:`approve_msp_commands`, ... :func:`add_msp_note_commands`; all in
-  :data:`COMMAND_STRATEGIES`) and :func:`commands`, any of them. Each takes the plan id and the
-  ``now`` the command will be decided at. Fields are drawn from small pools of realistic values,
-  mostly legal and sometimes not, so random commands are accepted often enough to move a plan
-  along and refused often enough to exercise every rule. :func:`progressing_commands` and
-  :func:`closing_commands` draw commands that are (nearly always) legal for a given state.
+  :data:`COMMAND_STRATEGIES`; :func:`command_strategy` takes the type) and :func:`commands`, any
+  of them. Each takes the plan id and the ``now`` the command will be decided at. Fields are
+  drawn from small pools of realistic values, mostly legal and sometimes not, so random commands
+  are accepted often enough to move a plan along and refused often enough to exercise every
+  rule. :func:`progressing_commands` and :func:`closing_commands` draw commands that are (nearly
+  always) legal for a given state.
 * Events: :func:`msp_events` (every type of ``MSP_EVENT_TYPES``, with arbitrary valid field
   values) and :func:`events_of_type`.
 * Histories: :func:`histories`, legal histories made by deciding random commands on a recorded
@@ -82,6 +83,7 @@ from recoverycore.testing.strategies.msp_commands import (
     approve_msp_commands,
     attach_final_letter_commands,
     clear_vulnerability_flag_commands,
+    command_strategy,
     commands,
     complete_review_commands,
     expire_msp_commands,
@@ -164,6 +166,7 @@ __all__ = [
     "case_histories",
     "clear_vulnerability_flag_commands",
     "closing_commands",
+    "command_strategy",
     "commands",
     "complete_review_commands",
     "contact_points",

@@ -9,6 +9,7 @@ from typing import (
     Any,
     Protocol,
     TypeVar,
+    cast,
     get_args,
 )
 from uuid import UUID
@@ -649,6 +650,15 @@ _BASES: Mapping[type[MspCommand], Callable[[], SearchStrategy[MspCommand]]] = {
     ExpireMsp: _expire_msp,
     AddMspNote: _add_note,
 }
+
+
+def command_strategy(
+    command_type: type[C], plan_id: UUID, *, now: datetime = EPOCH
+) -> SearchStrategy[C]:
+    """Commands of ``command_type`` on the plan, to be decided at ``now``: the same as the named
+    strategy of :data:`COMMAND_STRATEGIES` (``command_strategy(ApproveMsp, plan_id)`` is
+    ``approve_msp_commands(plan_id)``) with its default arguments."""
+    return cast(SearchStrategy[C], _at(_BASES[command_type](), plan_id, now))
 
 
 def commands(
