@@ -37,8 +37,8 @@ from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, run_case_demo
 from recoverycore.errors import RuleViolation
 from recoverycore.events import DomainEvent
 from recoverycore.persistence import ERASED, personal_spec, sqlite_env
-from recoverycore.strategies import progressing_commands, record_msp_commands
 from recoverycore.testing import EPOCH
+from recoverycore.testing.strategies import progressing_commands, record_msp_commands
 
 _PLANS = UUID("0b6d4f7e-53a4-4c1b-9b0e-7f1f3c2a9d11")
 

@@ -1,8 +1,8 @@
 """The laws of STYLE.md for the ManagedServicePlan aggregate, as Hypothesis properties.
 
 Replay determinism, rejection leaves no trace, evolve is total, round trip, terminal is final.
-Histories, commands and events come from :mod:`recoverycore.strategies`; the number of
-examples from the settings profile (``tests/conftest.py``).
+Histories, commands and events come from :mod:`recoverycore.testing.strategies`; the number
+of examples from the settings profile (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from recoverycore.aggregates import msp
 from recoverycore.errors import RuleViolation
 from recoverycore.events.msp import MSP_EVENT_TYPES, MspEvent, MspRecorded, Restriction
 from recoverycore.persistence import OrjsonTranscoder, PydanticMapper
-from recoverycore.strategies import (
+from recoverycore.testing import given as given_events
+from recoverycore.testing import msp_builder
+from recoverycore.testing.strategies import (
     COMMAND_STRATEGIES,
     History,
     aware_datetimes,
@@ -33,8 +35,6 @@ from recoverycore.strategies import (
     histories,
     msp_events,
 )
-from recoverycore.testing import given as given_events
-from recoverycore.testing import msp_builder
 
 FIXED_OFFSETS = tuple(timezone(timedelta(hours=hours)) for hours in (0, 8, 9.5, 10, 10.5, 11, -5))
 """Offsets without daylight-saving folds: see the xfail test of DST folds below."""

@@ -2,10 +2,11 @@
 
 A state machine drives :class:`~recoverycore.RecoveryApp` with its follow-up and safeguard
 policies running (``run_policies``), by the commands of the case state machine
-(``tests/stateful/test_cmr_lifecycle.py``, whose rules it inherits) and of the MSP strategies
-(:mod:`recoverycore.strategies`), legal and illegal, with follow-ups falling due on ticks. Every
-view of :data:`recoverycore.projections.VIEWS` is kept incrementally, caught up in small batches
-of random size, sometimes stopped part-way, sometimes reading one log ahead of the other. Then:
+(:class:`~recoverycore.testing.strategies.CaseStateMachine`, whose rules it inherits) and of the
+MSP strategies (:mod:`recoverycore.testing.strategies`), legal and illegal, with follow-ups
+falling due on ticks. Every view of :data:`recoverycore.projections.VIEWS` is kept
+incrementally, caught up in small batches of random size, sometimes stopped part-way, sometimes
+reading one log ahead of the other. Then:
 
 * Rebuild equals live: a view rebuilt from scratch has the same rows as the one kept
   incrementally, whatever the batches and however the two logs interleaved; so has one fed
@@ -19,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid5
 
 from eventsourcing.persistence import Tracking
@@ -45,7 +44,9 @@ from recoverycore.projections import (
     sources_of,
     status_and_stage,
 )
-from recoverycore.strategies import (
+from recoverycore.testing.strategies import (
+    CASE_ID,
+    CaseLifecycle,
     History,
     closing_commands,
     commands,
@@ -54,14 +55,6 @@ from recoverycore.strategies import (
     record_msp_commands,
 )
 from view_support import fed_event_by_event, fresh_view, is_level, rebuilt, stopping_after
-
-# The case state machine is a test module, not part of the library: put its directory on the
-# path, as pytest does when it collects it (the module is then imported once, under one name).
-_STATEFUL = str(Path(__file__).parents[1] / "stateful")
-if _STATEFUL not in sys.path:
-    sys.path.append(_STATEFUL)
-
-from test_cmr_lifecycle import CASE_ID, CaseLifecycle  # noqa: E402
 
 CASE_CRN = "311 204 557J"
 """The customer ``CaseLifecycle.allocate`` allocates the case for."""

@@ -55,8 +55,8 @@ from recoverycore.persistence import (
     sqlite_env,
 )
 from recoverycore.policies import follow_ups
-from recoverycore.strategies import History, histories
 from recoverycore.testing import EPOCH
+from recoverycore.testing.strategies import History, histories
 
 RECOVERY, FOLLOW_UPS, SAFEGUARDS = APPLICATIONS
 LOG_FILES = {

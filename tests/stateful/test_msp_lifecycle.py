@@ -1,6 +1,6 @@
 """The Managed Service Plan's lifecycle as Hypothesis state machines.
 
-:class:`~recoverycore.strategies.MspStateMachine` drives one plan through random legal and
+:class:`~recoverycore.testing.strategies.MspStateMachine` drives one plan through random legal and
 illegal commands and checks ``decide`` against a naive model and the plan's invariants; the
 settings (examples, steps) come from the profile loaded in ``tests/conftest.py``.
 
@@ -22,7 +22,7 @@ from recoverycore.events.msp import (
     MspReviewInvitationSent,
 )
 from recoverycore.msp import MspConfig
-from recoverycore.strategies import MspStateMachine, send_restriction_reminder_commands
+from recoverycore.testing.strategies import MspStateMachine, send_restriction_reminder_commands
 
 TestMspLifecycle = MspStateMachine.TestCase
 

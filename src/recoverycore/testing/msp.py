@@ -1,16 +1,4 @@
-"""Helpers for developers who test the rules: builders and given/when/then.
-
-Public and documented: downstream projects use it to test their own use of recoverycore.
-It needs nothing beyond recoverycore's runtime dependencies.
-
-Hypothesis strategies (values, one per command type, every event type, legal histories) and
-:class:`~recoverycore.strategies.MspStateMachine`, a stateful test base to extend with rules and
-invariants of your own, are in :mod:`recoverycore.strategies`, which needs Hypothesis (a
-development dependency)::
-
-    from recoverycore.strategies import MspStateMachine, histories
-
-    TestMyPlans = MspStateMachine.TestCase
+"""The Managed Service Plan's test kit: :class:`Scenario`, :func:`given` and :class:`MspBuilder`.
 
 Given/when/then works on the pure functions, without storage::
 
@@ -30,19 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from recoverycore._case_testing import (
-    CASE_EPOCH,
-    CaseBuilder,
-    CaseScenario,
-    case_builder,
-    case_staff,
-    given_case,
-)
 from recoverycore.aggregates import msp
 from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import Actor, Role
+from recoverycore.events import Role
 from recoverycore.events.msp import (
     Behaviour,
     ContactPoint,
@@ -52,37 +31,11 @@ from recoverycore.events.msp import (
     MultiRecordCheck,
     Restriction,
 )
+from recoverycore.testing._shared import EPOCH, staff
 
-__all__ = [
-    "CASE_EPOCH",
-    "EPOCH",
-    "CaseBuilder",
-    "CaseScenario",
-    "MspBuilder",
-    "Scenario",
-    "case_builder",
-    "case_staff",
-    "given",
-    "given_case",
-    "msp_builder",
-    "staff",
-]
+__all__ = ["EPOCH", "MspBuilder", "Scenario", "given", "msp_builder", "staff"]
 
-EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Australia/Sydney"))
-"""The default 'now' of scenarios: Monday 2 March 2026, 9 am in Sydney."""
 _DEMO_PLAN = UUID("00000000-0000-4000-8000-000000000001")
-
-
-def staff(role: Role, staff_id: str | None = None, aps_level: str = "APS5") -> Actor:
-    """An officer acting in ``role`` (the id defaults to one per role)."""
-    return Actor.model_validate(
-        {
-            "staff_id": staff_id or f"{role.value.lower()}-1",
-            "role": role,
-            "aps_level": aps_level,
-            "team": "Parramatta Service Centre",
-        }
-    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""The public test kit: builders and given/when/then for plans and cases, and the assertions
+every rule test makes.
+
+Public and documented: downstream projects use it to test their own use of recoverycore.
+It needs nothing beyond recoverycore's runtime dependencies.
+
+Hypothesis strategies (values, one per command type, every event type, legal histories of plans
+and cases) and two stateful test bases to extend with rules and invariants of your own,
+:class:`~recoverycore.testing.strategies.MspStateMachine` and
+:class:`~recoverycore.testing.strategies.CaseStateMachine`, are in
+:mod:`recoverycore.testing.strategies`, which needs Hypothesis (a development dependency)::
+
+    from recoverycore.testing.strategies import MspStateMachine, histories
+
+    TestMyPlans = MspStateMachine.TestCase
+
+Given/when/then works on the pure functions, without storage. A plan::
+
+    from recoverycore.testing import assert_refused, given, msp_builder
+
+    b = msp_builder()
+    events = given(b.recorded(), b.approved()).when(b.call(outcome="NO_ANSWER"))
+    assert [type(e).__name__ for e in events] == ["MspContactAttempted", "MspNoteAdded"]
+    assert_refused(given(*b.approved_plan()), b.sms(reason_code="BECAUSE"), "MSP-R3")
+
+A case (the builder's histories move time on realistically; see :class:`CaseBuilder`)::
+
+    from recoverycore.testing import assert_accepted, assert_refused, case_builder
+
+    b = case_builder()
+    [letter] = assert_accepted(b.contacted_without_answer(), b.q190(), "CMR-R5")
+    assert_refused(b.onboarded(), b.add_document(name="referral.pdf"), "CMR-R2")
+"""
+
+from recoverycore.testing._shared import EPOCH, Deciding, assert_accepted, assert_refused, staff
+from recoverycore.testing.cmr import (
+    CASE_EPOCH,
+    DEFAULT_BUILDERS,
+    CaseBuilder,
+    CaseCommandDefaults,
+    CaseScenario,
+    case_builder,
+    case_staff,
+    given_case,
+)
+from recoverycore.testing.msp import MspBuilder, Scenario, given, msp_builder
+
+__all__ = [
+    "CASE_EPOCH",
+    "DEFAULT_BUILDERS",
+    "EPOCH",
+    "CaseBuilder",
+    "CaseCommandDefaults",
+    "CaseScenario",
+    "Deciding",
+    "MspBuilder",
+    "Scenario",
+    "assert_accepted",
+    "assert_refused",
+    "case_builder",
+    "case_staff",
+    "given",
+    "given_case",
+    "msp_builder",
+    "staff",
+]

@@ -1,0 +1,92 @@
+"""The public test kit (:mod:`recoverycore.testing`) serves both aggregates, and its old import
+paths still work."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given as for_all
+from hypothesis import strategies as st
+
+import recoverycore._case_testing as old_case_kit
+import recoverycore.strategies as old_strategies
+import recoverycore.testing.strategies as strategies
+from recoverycore.aggregates import cmr
+from recoverycore.aggregates.msp import MspCommand
+from recoverycore.events import Role
+from recoverycore.testing import (
+    CASE_EPOCH,
+    DEFAULT_BUILDERS,
+    EPOCH,
+    CaseBuilder,
+    assert_accepted,
+    assert_refused,
+    case_builder,
+    case_staff,
+    given,
+    msp_builder,
+    staff,
+)
+from recoverycore.testing import cmr as case_kit
+
+MSP = msp_builder()
+CASE = case_builder()
+
+
+def test_there_is_one_epoch_for_both_aggregates() -> None:
+    assert CASE_EPOCH == EPOCH
+    assert EPOCH.isoformat() == "2026-03-02T09:00:00+11:00"
+
+
+def test_staff_serves_both_aggregates_and_case_staff_is_of_the_srt() -> None:
+    assert staff(Role.OMC).team == "Parramatta Service Centre"
+    assert case_staff(Role.CASE_MANAGER, "CM-1") == staff(Role.CASE_MANAGER, "CM-1", team="SRT")
+
+
+def test_assert_refused_returns_the_refusal_of_either_aggregate() -> None:
+    plan = assert_refused(given(*MSP.approved_plan()), MSP.sms(reason_code="BECAUSE"), "MSP-R3")
+    case = assert_refused(CASE.onboarded(), CASE.add_document(name="referral.pdf"), "CMR-R2")
+    assert (plan.rule_id, case.rule_id) == ("MSP-R3", "CMR-R2")
+
+
+def test_assert_refused_fails_when_another_rule_refuses_or_the_command_is_accepted() -> None:
+    with pytest.raises(AssertionError, match="CMR-R2"):
+        assert_refused(CASE.onboarded(), CASE.add_document(name="referral.pdf"), "CMR-R5")
+    with pytest.raises(AssertionError, match="was accepted"):
+        assert_refused(CASE.onboarded(), CASE.add_document(), "CMR-R2")
+
+
+def test_assert_accepted_returns_the_events_naming_the_rules_checked() -> None:
+    [letter] = assert_accepted(CASE.contacted_without_answer(), CASE.q190(), "CMR-R5")
+    assert letter.originator_id == CASE.case_id
+    events = assert_accepted(given(*MSP.recorded()), MSP.approve())
+    assert events
+    with pytest.raises(AssertionError, match="does not list"):
+        assert_accepted(CASE.contacted_without_answer(), CASE.q190(), "MSP-R3")
+
+
+def test_the_builder_builds_any_case_command_by_type_with_its_defaults() -> None:
+    assert CASE.build(cmr.IssueFinalOptionLetterQ190) == CASE.q190()
+    assert CASE.build(cmr.AddCaseFileDocument) == CASE.add_document()
+    assert CASE.build(cmr.RecordContactAttempt, outcome="VOICEMAIL") == CASE.contact_attempt(
+        outcome="VOICEMAIL"
+    )
+    assert DEFAULT_BUILDERS[cmr.AllocateCase].__name__ == "allocate"
+    assert len(DEFAULT_BUILDERS) == 64
+
+
+def test_the_old_import_paths_still_work() -> None:
+    assert old_case_kit.CaseBuilder is CaseBuilder is case_kit.CaseBuilder
+    assert old_case_kit.CASE_EPOCH == EPOCH
+    for name in old_strategies.__all__:
+        assert getattr(old_strategies, name) is getattr(strategies, name), name
+
+
+@for_all(data=st.data(), command_type=st.sampled_from(list(strategies.COMMAND_STRATEGIES)))
+def test_command_strategy_is_the_named_strategy_of_each_msp_command_type(
+    data: st.DataObject, command_type: type[MspCommand]
+) -> None:
+    named = strategies.COMMAND_STRATEGIES[command_type]
+    by_type = data.draw(strategies.command_strategy(command_type, MSP.plan_id, now=EPOCH))
+    by_name = data.draw(named(MSP.plan_id, now=EPOCH))
+    assert type(by_type) is type(by_name) is command_type
+    assert by_type.plan_id == MSP.plan_id
