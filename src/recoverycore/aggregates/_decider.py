@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from recoverycore.errors import AggregateNotFound, RuleViolation
-from recoverycore.events._envelope import Actor, DomainEvent, Snapshot
+from recoverycore.events import Actor, DomainEvent, Snapshot
 
 __all__ = [
     "Command",

@@ -10,7 +10,8 @@
 * :func:`verify` (:mod:`~recoverycore.application.verify`) checks the hash chains and
   :func:`forget` (:mod:`~recoverycore.application.forget`) erases a customer's personal data;
 * the clocks (:mod:`~recoverycore.application.clock`) and public holidays
-  (:mod:`~recoverycore.application.holidays`) it decides with.
+  (:mod:`~recoverycore.application.holidays`) it decides with, and ``resolve_store_env``: the
+  store a path or URL names, as the command line opens it.
 """
 
 from recoverycore.application.clock import DEFAULT_TIME_ZONE, Clock, SimulatedClock, SystemClock
@@ -32,6 +33,7 @@ from recoverycore.application.policies import (
 from recoverycore.application.read_models import AuditReport, ReadModels, StateAsOf, follow_views
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.application.verify import Finding, VerifyResult, verify
+from recoverycore.persistence import resolve_store_env
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -56,6 +58,7 @@ __all__ = [
     "holidays_for",
     "national_public_holidays",
     "policy_system",
+    "resolve_store_env",
     "run_policies",
     "verify",
 ]

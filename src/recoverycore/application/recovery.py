@@ -38,7 +38,7 @@ from recoverycore.aggregates import (
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
-from recoverycore.events._envelope import DomainEvent, Snapshot
+from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
 from recoverycore.events.safeguards import SafeguardReactionRequested

@@ -12,9 +12,8 @@ import structlog
 import typer
 
 from recoverycore import ReadModels, RecoveryApp
-from recoverycore.application import FollowUpPolicy
+from recoverycore.application import FollowUpPolicy, resolve_store_env
 from recoverycore.cli._tables import _progress_bars, err
-from recoverycore.persistence import resolve_store_env
 
 __all__ = ["AsOfOption", "DbOption", "Format", "FormatOption", "app"]
 

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 
 from recoverycore import AggregateNotFound, forget, verify
+from recoverycore.application import resolve_store_env
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -26,7 +27,6 @@ from recoverycore.cli._app import (
     app,
 )
 from recoverycore.cli._tables import console, err, print_verification
-from recoverycore.persistence import resolve_store_env
 
 
 class ReportFormatName(StrEnum):

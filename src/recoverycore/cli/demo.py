@@ -14,11 +14,8 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from recoverycore.aggregates import cmr, msp
-from recoverycore.application import RecoveryApp, SimulatedClock
-from recoverycore.errors import RuleViolation
-from recoverycore.events import Actor, Role
-from recoverycore.events.msp import (
+from recoverycore import Actor, RecoveryApp, Role, RuleViolation, SimulatedClock, cmr, msp
+from recoverycore.msp import (
     Behaviour,
     CallOutcome,
     ContactPoint,

@@ -17,7 +17,13 @@ import typer
 from rich.table import Table
 
 from recoverycore import AggregateNotFound, DomainEvent, RecoveryApp, SimulatedClock
-from recoverycore.application import FollowUpPolicy, SafeguardPolicy, follow, run_policies
+from recoverycore.application import (
+    FollowUpPolicy,
+    SafeguardPolicy,
+    follow,
+    resolve_store_env,
+    run_policies,
+)
 from recoverycore.cli._app import DbOption, Format, FormatOption, _open, app
 from recoverycore.cli._tables import console, err, print_follow_ups, print_history
 from recoverycore.cli.demo import (
@@ -29,7 +35,6 @@ from recoverycore.cli.demo import (
     run_case_demo,
     run_demo,
 )
-from recoverycore.persistence import resolve_store_env
 from recoverycore.rules import CATALOGUE
 
 

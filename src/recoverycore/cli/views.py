@@ -15,7 +15,7 @@ import orjson
 import typer
 
 from recoverycore import AggregateNotFound, AuditReport, ReadModels
-from recoverycore.application import follow_views
+from recoverycore.application import follow_views, resolve_store_env
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -34,7 +34,6 @@ from recoverycore.cli._tables import (
     print_timeline,
     print_workload,
 )
-from recoverycore.persistence import resolve_store_env
 from recoverycore.projections import VIEWS, Compliance, Timeline, Workload
 
 
