@@ -6,12 +6,10 @@ configuration (from :mod:`recoverycore.aggregates.cmr`), its events and their va
 (``CASE``).
 """
 
-from recoverycore.aggregates import CASE as CASE
 from recoverycore.aggregates.cmr import *  # noqa: F403
 from recoverycore.aggregates.cmr import __all__ as _decided
 from recoverycore.events.cmr import *  # noqa: F403
 from recoverycore.events.cmr import __all__ as _recorded
 
-__all__ = ["CASE"]
-__all__ += _decided
+__all__ = list(_decided)
 __all__ += [name for name in _recorded if name not in _decided]

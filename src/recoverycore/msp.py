@@ -6,12 +6,10 @@ configuration (from :mod:`recoverycore.aggregates.msp`), its events and their va
 (``MSP``).
 """
 
-from recoverycore.aggregates import MSP as MSP
 from recoverycore.aggregates.msp import *  # noqa: F403
 from recoverycore.aggregates.msp import __all__ as _decided
 from recoverycore.events.msp import *  # noqa: F403
 from recoverycore.events.msp import __all__ as _recorded
 
-__all__ = ["MSP"]
-__all__ += _decided
+__all__ = list(_decided)
 __all__ += [name for name in _recorded if name not in _decided]

@@ -22,9 +22,9 @@ from recoverycore.aggregates._decider import (
     Handling,
     Lifecycle,
 )
+from recoverycore.aggregates.cmr import CASE
+from recoverycore.aggregates.msp import MSP
 from recoverycore.events import DomainEvent
-from recoverycore.events.cmr import CaseEvent
-from recoverycore.events.msp import MspEvent
 
 __all__ = [
     "CASE",
@@ -48,80 +48,6 @@ __all__ = [
 
 AnyDecider = Decider[Any, Any, Any, Any]
 """A Decider of any aggregate (what :data:`DECIDERS` holds)."""
-
-
-def _decide_plan(
-    state: msp.MspState | None, command: msp.MspCommand, context: DecideContext[msp.MspConfig]
-) -> list[MspEvent]:
-    return msp.decide(state, command, now=context.now, config=context.config)
-
-
-def _plan_flag(state: msp.MspState, request: FlagRequest) -> msp.MspCommand | None:
-    if request.flag in state.safety_flags:
-        return None
-    return msp.RecordVulnerabilityFlag(
-        plan_id=request.target_id,
-        actor=request.actor,
-        flag=request.flag,
-        source=request.source,
-        causation_id=request.causation_id,
-        correlation_id=request.correlation_id,
-    )
-
-
-MSP: Decider[msp.MspState, msp.MspCommand, MspEvent, msp.MspConfig] = Decider(
-    kind="ManagedServicePlan",
-    noun="plan",
-    command_type=msp.MspCommand,
-    state_type=msp.MspState,
-    event_type=MspEvent,
-    config_type=msp.MspConfig,
-    id_of=lambda command: command.plan_id,
-    decide=_decide_plan,
-    evolve=msp.evolve,
-    flag_command=_plan_flag,
-    flags_in_force=lambda state: tuple(state.safety_flags),
-)
-"""The Managed Service Plan (procedure 104-07050030) as a Decider."""
-
-
-def _decide_case(
-    state: cmr.CaseState | None, command: cmr.CaseCommand, context: DecideContext[cmr.CaseConfig]
-) -> list[CaseEvent]:
-    calendar = cmr.ContactCalendar(public_holidays=context.public_holidays)
-    return cmr.decide(state, command, now=context.now, config=context.config, calendar=calendar)
-
-
-def _case_flag(state: cmr.CaseState, request: FlagRequest) -> cmr.CaseCommand | None:
-    flag_id = f"SG-{request.causation_id}"
-    if any(f.flag_id == flag_id for f in state.flags):
-        return None
-    return cmr.RecordVulnerabilityFlag(
-        case_id=request.target_id,
-        actor=request.actor,
-        flag_id=flag_id,
-        kind=request.flag,
-        source=request.source,
-        causation_id=request.causation_id,
-        correlation_id=request.correlation_id,
-    )
-
-
-CASE: Decider[cmr.CaseState, cmr.CaseCommand, CaseEvent, cmr.CaseConfig] = Decider(
-    kind="CaseManagedRecovery",
-    noun="case",
-    command_type=cmr.CaseCommand,
-    state_type=cmr.CaseState,
-    event_type=CaseEvent,
-    config_type=cmr.CaseConfig,
-    id_of=lambda command: command.case_id,
-    decide=_decide_case,
-    evolve=cmr.evolve,
-    flag_command=_case_flag,
-    flags_in_force=lambda state: tuple(f.kind for f in state.flags),
-    pauses_in_force=lambda state: tuple(state.pauses),
-)
-"""Case managed debt recovery as a Decider."""
 
 DECIDERS: dict[type[Command], AnyDecider] = {
     msp.MspCommand: MSP,

@@ -344,6 +344,7 @@ class Decider(Generic[S, C, E, K]):
     Decider; the application, the read side and the test kit go through it, so a new
     aggregate is added by writing its module and registering its Decider.
 
+    * ``event_type`` is the base class of its events and ``event_types`` every concrete one.
     * ``kind``: the aggregate type the views and the safeguard policy name it by
       (``ManagedServicePlan``, ``CaseManagedRecovery``); ``noun``: how errors name it.
     * ``decide(state, command, context)``: the events a command records, or a refusal.
@@ -358,6 +359,7 @@ class Decider(Generic[S, C, E, K]):
     command_type: type[C]
     state_type: type[S]
     event_type: type[E]
+    event_types: tuple[type[E], ...]
     config_type: type[K]
     id_of: Callable[[C], UUID]
     decide: Callable[[S | None, C, DecideContext[K]], list[E]]

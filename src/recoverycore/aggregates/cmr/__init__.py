@@ -7,11 +7,18 @@ event into the state and never refuses one. Time and the public-holiday calendar
 arguments: the aggregate never reads a clock.
 
 The package follows the procedure's tables: :mod:`.commands`, :mod:`.state`, the shared checks
-(``_checks``), :mod:`.decide` (the registry), one module of handlers per table
-(``table1_new_case`` ... ``table5_closing``) and :mod:`.evolve`. Importing the package imports
-every table, so every handler is registered. Stored snapshots name the state class as
-``recoverycore.aggregates.cmr:CaseState``: the re-exports here keep that topic resolving.
+(``_checks``), ``_decide`` (the typed handler registry, the case's lifecycle checks and
+``decide`` on the shared skeleton), one module of handlers per table (``table1_new_case`` ...
+``table5_closing``), ``_evolve`` (``evolve``, ``fold`` and the typed state changes) and
+:mod:`.decider` (``CASE``, the case as a :class:`~recoverycore.aggregates.Decider`). Importing
+the package imports every table, so every handler is registered.
+
+Snapshots written before the split name the state class ``recoverycore.aggregates.cmr:CaseState``
+and newer ones ``recoverycore.aggregates.cmr.state:CaseState``; both topics are registered with
+eventsourcing below, so either resolves wherever the class lives next.
 """
+
+from eventsourcing.utils import register_topic
 
 from recoverycore.aggregates.cmr import (
     table1_new_case,
@@ -90,6 +97,7 @@ from recoverycore.aggregates.cmr.commands import (
     UpdateWlmActorRelationship,
     VaryDpo,
 )
+from recoverycore.aggregates.cmr.decider import CASE
 from recoverycore.aggregates.cmr.state import (
     CASE_ROLES,
     CLOSURE_STEPS,
@@ -119,7 +127,11 @@ from recoverycore.days import add_days
 from recoverycore.events.cmr import CustomerName, Debt, DpoConsiderations, GarnisheeChecklist
 from recoverycore.events.vocabulary import ENFORCEMENT_FLAGS, DayCount
 
+register_topic("recoverycore.aggregates.cmr:CaseState", CaseState)
+register_topic("recoverycore.aggregates.cmr.state:CaseState", CaseState)
+
 __all__ = [
+    "CASE",
     "CASE_ROLES",
     "CLOSURE_STEPS",
     "DEFAULT_CONFIG",

@@ -4,12 +4,18 @@ Pure functions only: :func:`decide` checks a command against the rules and retur
 to record (or raises :class:`~recoverycore.errors.RuleViolation`); :func:`evolve` folds one
 recorded event into the state and never refuses one, so any stored history replays.
 
-The rooms: :mod:`.commands`, :mod:`.state` (status, configuration, state), :mod:`.decide` (the
-handler registry and the checks every command passes), the handlers by concern
-(:mod:`.recording`, :mod:`.notifying`, :mod:`.letters`, with the checks they share in
-``_checks``) and :mod:`.evolve`. Stored snapshots name the state by the topic
-``recoverycore.aggregates.msp:MspState``, which the re-exports here keep resolving.
+The rooms: :mod:`.commands`, :mod:`.state` (status, configuration, state), ``_decide`` (the
+typed handler registry, the plan's lifecycle checks and ``decide`` on the shared skeleton), the
+handlers by concern (:mod:`.recording`, :mod:`.notifying`, :mod:`.letters`, with the checks
+they share in ``_checks``), ``_evolve`` (``evolve``, ``fold``, the typed state changes) and
+:mod:`.decider` (``MSP``, the plan as a :class:`~recoverycore.aggregates.Decider`).
+
+Snapshots written before the split name the state ``recoverycore.aggregates.msp:MspState`` and
+newer ones ``recoverycore.aggregates.msp.state:MspState``; both topics are registered with
+eventsourcing below, so either resolves wherever the class lives next.
 """
+
+from eventsourcing.utils import register_topic
 
 # The handler modules register their handlers with decide's registry when imported.
 from recoverycore.aggregates.msp import letters, notifying, recording
@@ -43,6 +49,7 @@ from recoverycore.aggregates.msp.commands import (
     SendRestrictionReminder,
     WithdrawMsp,
 )
+from recoverycore.aggregates.msp.decider import MSP
 from recoverycore.aggregates.msp.notifying import SMS_REASONS
 from recoverycore.aggregates.msp.state import (
     DEFAULT_CONFIG,
@@ -61,10 +68,14 @@ from recoverycore.events.msp import (
     Restriction,
 )
 
+register_topic("recoverycore.aggregates.msp:MspState", MspState)
+register_topic("recoverycore.aggregates.msp.state:MspState", MspState)
+
 __all__ = [
     "CALL_CHECKLIST",
     "DEFAULT_CONFIG",
     "IN_FORCE",
+    "MSP",
     "SMS_REASONS",
     "TERMINAL",
     "AddMspNote",
