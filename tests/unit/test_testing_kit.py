@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 import recoverycore._case_testing as old_case_kit
 import recoverycore.strategies as old_strategies
 import recoverycore.testing.strategies as strategies
+from recoverycore.aggregates import CASE as CASE_DECIDER
+from recoverycore.aggregates import MSP as MSP_DECIDER
 from recoverycore.aggregates import cmr
 from recoverycore.aggregates.msp import MspCommand
 from recoverycore.events import Role
@@ -23,6 +25,7 @@ from recoverycore.testing import (
     case_builder,
     case_staff,
     given,
+    given_for,
     msp_builder,
     staff,
 )
@@ -90,3 +93,25 @@ def test_command_strategy_is_the_named_strategy_of_each_msp_command_type(
     by_name = data.draw(named(MSP.plan_id, now=EPOCH))
     assert type(by_type) is type(by_name) is command_type
     assert by_type.plan_id == MSP.plan_id
+
+
+def test_given_for_decides_a_case_command_against_any_deciders_history() -> None:
+    b = case_builder()
+    history = given_for(CASE_DECIDER, b.onboarded().events, now=b.day(0, 10))
+    assert [type(e).__name__ for e in history.when(b.capacity_review())] == ["RecordReviewed"]
+    assert (
+        history.then(b.capacity_review()).state
+        == b.onboarded().then_at(b.day(0, 10), b.capacity_review()).state
+    )
+    refusal = history.refused(b.add_document(name="referral.pdf"))
+    assert refusal.rule_id == "CMR-R2"
+
+
+def test_given_for_decides_a_plan_command_under_its_configuration() -> None:
+    b = msp_builder()
+    scenario = given_for(MSP_DECIDER, b.recorded(), b.approved())
+    state = scenario.state
+    assert state is not None
+    assert state.status == "ACTIVE"
+    assert_refused(scenario, b.sms(reason_code="BECAUSE"), "MSP-R3")
+    assert scenario.configured(MSP_DECIDER.default_config()).state == state

@@ -23,6 +23,13 @@ Given/when/then works on the pure functions, without storage. A plan::
     assert [type(e).__name__ for e in events] == ["MspContactAttempted", "MspNoteAdded"]
     assert_refused(given(*b.approved_plan()), b.sms(reason_code="BECAUSE"), "MSP-R3")
 
+Any aggregate, through its :class:`~recoverycore.aggregates.Decider` (``given_for``)::
+
+    from recoverycore.aggregates import CASE, MSP
+    from recoverycore.testing import given_for
+
+    assert given_for(MSP, b.recorded(), b.approved()).state.status == "ACTIVE"
+
 A case (the builder's histories move time on realistically; see :class:`CaseBuilder`)::
 
     from recoverycore.testing import assert_accepted, assert_refused, case_builder
@@ -43,6 +50,7 @@ from recoverycore.testing.cmr import (
     case_staff,
     given_case,
 )
+from recoverycore.testing.decider import Given, given_for
 from recoverycore.testing.msp import MspBuilder, Scenario, given, msp_builder
 
 __all__ = [
@@ -53,6 +61,7 @@ __all__ = [
     "CaseCommandDefaults",
     "CaseScenario",
     "Deciding",
+    "Given",
     "MspBuilder",
     "Scenario",
     "assert_accepted",
@@ -61,6 +70,7 @@ __all__ = [
     "case_staff",
     "given",
     "given_case",
+    "given_for",
     "msp_builder",
     "staff",
 ]

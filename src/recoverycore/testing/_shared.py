@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from recoverycore.aggregates import Command
+from recoverycore.aggregates import Command, decider_for
 from recoverycore.errors import RuleViolation
 from recoverycore.events import Actor, ApsLevel, DomainEvent, Role
 
@@ -53,7 +53,7 @@ def _names(events: Sequence[DomainEvent]) -> list[str]:
 
 
 def _aggregate_id(command: Command) -> object:
-    return getattr(command, "case_id", None) or getattr(command, "plan_id", None)
+    return decider_for(command).id_of(command)
 
 
 def assert_refused(scenario: Deciding[_C, _E], command: _C, rule_id: str) -> RuleViolation:
