@@ -13,9 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from recoverycore._case_testing import CaseScenario, case_builder, case_staff
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig, ContactCalendar, DayCount, Debt
 from recoverycore.events import Role
+from recoverycore.testing import CaseScenario, case_builder, case_staff
 
 __all__ = ["CASE_TRIGGERS", "SMS_BLOCKS", "CaseTrigger"]
 

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from case_triggers import CASE_TRIGGERS, SMS_BLOCKS
 
-from recoverycore._case_testing import CaseScenario
 from recoverycore.aggregates import cmr, msp
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig
 from recoverycore.errors import RuleViolation
@@ -31,7 +30,15 @@ from recoverycore.events.msp import (
     Restriction,
 )
 from recoverycore.rules import CATALOGUE, CMR_PROC, MSP_PROC, Rule, rule
-from recoverycore.testing import EPOCH, MspBuilder, Scenario, given, msp_builder, staff
+from recoverycore.testing import (
+    EPOCH,
+    CaseScenario,
+    MspBuilder,
+    Scenario,
+    given,
+    msp_builder,
+    staff,
+)
 
 B = msp_builder()
 Trigger = Callable[[], tuple[Scenario, msp.MspCommand] | tuple[CaseScenario, CaseCommand]]

@@ -3,7 +3,7 @@
 Each test decides one command against a history with the pure ``decide`` (no storage) and
 checks the events it would record, or the rule that refuses it. Every refusal must say what
 is wrong and what to do instead and record nothing; every accepted event names the rules that
-were checked. Histories come from :class:`recoverycore._case_testing.CaseBuilder`, whose
+were checked. Histories come from :class:`recoverycore.testing.CaseBuilder`, whose
 timeline starts on Monday 2 March 2026 (day 0) in Sydney: two unanswered calls (days 0-1), the
 Q190 'final option' letter (day 2, Wednesday 4 March, 15 days to respond), the customer's
 refusal (day 3), then investigation, enforcement, the DPO track or closure.
@@ -19,14 +19,17 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from recoverycore._case_testing import CaseBuilder, CaseScenario, case_builder, case_staff
-from recoverycore.aggregates import cmr
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig, CaseState
-from recoverycore.errors import RuleViolation
-from recoverycore.events._envelope import Role
+from recoverycore.events import Role
 from recoverycore.events.cmr import CaseEvent, LetterIssued
+from recoverycore.testing import (
+    CaseBuilder,
+    CaseScenario,
+    assert_accepted,
+    assert_refused,
+    case_builder,
+    case_staff,
+)
 
 E = TypeVar("E", bound=CaseEvent)
 
@@ -53,31 +56,9 @@ def single(events: Sequence[CaseEvent], cls: type[E]) -> E:
     return event
 
 
-def refused(scenario: CaseScenario, command: CaseCommand, rule_id: str) -> RuleViolation:
-    """The command is refused by ``rule_id``, with words an officer can act on, and nothing is
-    returned or recorded."""
-    before = scenario.state
-    with pytest.raises(RuleViolation) as raised:
-        cmr.decide(
-            before, command, now=scenario.now, config=scenario.config, calendar=scenario.calendar
-        )
-    error = raised.value
-    assert error.rule_id == rule_id, str(error)
-    assert error.reason.strip(), "a refusal says what is wrong"
-    assert error.remedy.strip(), "a refusal says what to do instead"
-    assert scenario.state == before, "a refusal records nothing"
-    return error
-
-
-def accepted(scenario: CaseScenario, command: CaseCommand, *rules: str) -> list[CaseEvent]:
-    """The events the command records; each names at least ``rules`` as checked."""
-    events = scenario.when(command)
-    assert events, "an accepted command records something"
-    for event in events:
-        missing = set(rules) - set(event.rules_applied)
-        assert not missing, f"{type(event).__name__} does not list {sorted(missing)}"
-        assert event.originator_id == B.case_id
-    return events
+# The rule tests' refused/accepted are the public kit's assertions.
+refused = assert_refused
+accepted = assert_accepted
 
 
 def after(scenario: CaseScenario, *commands: CaseCommand) -> CaseState:

@@ -32,14 +32,14 @@ from cmr_support import (
     with_flag,
 )
 
-from recoverycore._case_testing import CaseScenario, case_staff
 from recoverycore.aggregates.cmr import CaseCommand
-from recoverycore.events._envelope import Actor, Role
+from recoverycore.events import Actor, Role
 from recoverycore.events.cmr import (
     PreCallSmsBlocked,
     VulnerabilityFlagCleared,
     VulnerabilityFlagRecorded,
 )
+from recoverycore.testing import CaseScenario, case_staff
 
 
 # -- CMR-R1 who acts on a case --------------------------------------------------------------------

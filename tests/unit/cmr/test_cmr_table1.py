@@ -23,10 +23,9 @@ from cmr_support import (
     unsuitable,
 )
 
-from recoverycore._case_testing import CASE_EPOCH, case_builder
 from recoverycore.aggregates import cmr
 from recoverycore.errors import AggregateNotFound
-from recoverycore.events._envelope import Actor
+from recoverycore.events import Actor
 from recoverycore.events.cmr import (
     CaseAllocated,
     ContactAttempted,
@@ -34,6 +33,7 @@ from recoverycore.events.cmr import (
     SituationalHardshipSmsExcluded,
     SuitabilityAssessed,
 )
+from recoverycore.testing import CASE_EPOCH, case_builder
 
 
 # == Table 1: a new case ==========================================================================

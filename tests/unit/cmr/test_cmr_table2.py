@@ -30,10 +30,9 @@ from cmr_support import (
     single,
 )
 
-from recoverycore._case_testing import CaseScenario, case_staff
 from recoverycore.aggregates import cmr
 from recoverycore.aggregates.cmr import ContactCalendar, DayCount
-from recoverycore.events._envelope import Actor, Role
+from recoverycore.events import Actor, Role
 from recoverycore.events.cmr import (
     ArrangementAgreed,
     ContactAttempted,
@@ -42,6 +41,7 @@ from recoverycore.events.cmr import (
     RecoveryPaused,
     ReviewRequested,
 )
+from recoverycore.testing import CaseScenario, case_staff
 
 
 # == Table 2: outbound contact and discussion =====================================================

@@ -36,10 +36,9 @@ from cmr_support import (
     with_flag,
 )
 
-from recoverycore._case_testing import CaseBuilder, CaseScenario, case_builder, case_staff
 from recoverycore.aggregates import cmr
 from recoverycore.aggregates.cmr import CaseCommand, Debt
-from recoverycore.events._envelope import Actor, Role
+from recoverycore.events import Actor, Role
 from recoverycore.events.cmr import (
     DebtPaidInFull,
     GarnisheeApproved,
@@ -48,6 +47,7 @@ from recoverycore.events.cmr import (
     GarnisheeRemittanceRecorded,
     GarnisheeSubmitted,
 )
+from recoverycore.testing import CaseBuilder, CaseScenario, case_builder, case_staff
 
 
 # -- C30 AssessGarnishee (CMR-R10, CMR-R12, X-R2, X-R11) ------------------------------------------

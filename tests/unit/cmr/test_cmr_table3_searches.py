@@ -27,8 +27,8 @@ from cmr_support import (
     with_q289,
 )
 
-from recoverycore._case_testing import CaseScenario
 from recoverycore.events.cmr import EmployerContactAttempted
+from recoverycore.testing import CaseScenario
 
 
 # == Table 3: other searches and enforcement ======================================================

@@ -25,7 +25,6 @@ from cmr_support import (
     unsuitable,
 )
 
-from recoverycore._case_testing import CaseScenario, case_builder
 from recoverycore.aggregates import cmr
 from recoverycore.aggregates.cmr import Debt
 from recoverycore.events.cmr import (
@@ -35,6 +34,7 @@ from recoverycore.events.cmr import (
     CivilActionEnded,
     OpcvCodingEnded,
 )
+from recoverycore.testing import CaseScenario, case_builder
 
 
 # == Table 5: closing (CMR-R18) ===================================================================

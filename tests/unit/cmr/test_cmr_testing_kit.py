@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from cmr_support import B, at, onboarded
 
-from recoverycore._case_testing import CaseScenario, case_builder, given_case
 from recoverycore.aggregates import cmr
+from recoverycore.testing import CaseScenario, case_builder, given_case
 
 
 # == the testing helpers ==========================================================================

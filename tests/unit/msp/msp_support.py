@@ -34,10 +34,18 @@ from recoverycore.aggregates.msp import (
     WithdrawMsp,
     required_delivery_method,
 )
-from recoverycore.errors import RuleViolation
 from recoverycore.events import DomainEvent, Role
-from recoverycore.events.msp import IncidentRef, MspEvent, Restriction, RestrictionKind
-from recoverycore.testing import EPOCH, MspBuilder, Scenario, given, msp_builder, staff
+from recoverycore.events.msp import IncidentRef, Restriction, RestrictionKind
+from recoverycore.testing import (
+    EPOCH,
+    MspBuilder,
+    Scenario,
+    assert_accepted,
+    assert_refused,
+    given,
+    msp_builder,
+    staff,
+)
 
 C = TypeVar("C", bound=MspCommand)
 
@@ -59,23 +67,9 @@ def names(events: Sequence[DomainEvent]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-def refused(scenario: Scenario, command: MspCommand, rule_id: str) -> RuleViolation:
-    """The command is refused by ``rule_id``, with words an officer can act on."""
-    error = scenario.refused(command)
-    assert error.rule_id == rule_id, str(error)
-    assert error.reason.strip(), "a refusal says what is wrong"
-    assert error.remedy.strip(), "a refusal says what to do instead"
-    return error
-
-
-def accepted(scenario: Scenario, command: MspCommand, *rules: str) -> list[MspEvent]:
-    """The events the command records; each names at least ``rules`` as checked."""
-    events = scenario.when(command)
-    assert events, "an accepted command records something"
-    for event in events:
-        missing = set(rules) - set(event.rules_applied)
-        assert not missing, f"{type(event).__name__} does not list {sorted(missing)}"
-    return events
+# The rule tests' refused/accepted are the public kit's assertions.
+refused = assert_refused
+accepted = assert_accepted
 
 
 def after(scenario: Scenario, *commands: MspCommand) -> MspState:
