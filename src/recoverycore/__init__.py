@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recoverycore import cmr, msp
 from recoverycore._version import __version__
@@ -49,6 +49,7 @@ from recoverycore.errors import (
     PersonalDataErased,
     RecoveryCoreError,
     RuleViolation,
+    UnknownCommand,
 )
 from recoverycore.events import Actor, DomainEvent, Role
 from recoverycore.rules import CATALOGUE, Rule
@@ -75,6 +76,7 @@ __all__ = [
     "SimulatedClock",
     "StateAsOf",
     "SystemClock",
+    "UnknownCommand",
     "VerifyResult",
     "__version__",
     "cmr",
@@ -118,13 +120,15 @@ _DEPRECATED_MSP_NAMES = frozenset(
 a DeprecationWarning, for one release. Use ``recoverycore.msp.<Name>``."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _DEPRECATED_MSP_NAMES:
-        warnings.warn(
-            f"recoverycore.{name} is deprecated; use recoverycore.msp.{name} "
-            "(recoverycore.cmr has the case commands)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(msp, name)
-    raise AttributeError(f"module 'recoverycore' has no attribute {name!r}")
+if not TYPE_CHECKING:  # type checkers see only the face, so a misspelt name stays an error
+
+    def __getattr__(name: str) -> Any:
+        if name in _DEPRECATED_MSP_NAMES:
+            warnings.warn(
+                f"recoverycore.{name} is deprecated; use recoverycore.msp.{name} "
+                "(recoverycore.cmr has the case commands)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(msp, name)
+        raise AttributeError(f"module 'recoverycore' has no attribute {name!r}")

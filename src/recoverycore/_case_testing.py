@@ -11,3 +11,11 @@ from recoverycore.testing.cmr import (
 )
 
 __all__ = ["CASE_EPOCH", "CaseBuilder", "CaseScenario", "case_builder", "case_staff", "given_case"]
+
+import warnings
+
+warnings.warn(
+    "recoverycore._case_testing is deprecated; import from recoverycore.testing",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -10,6 +10,7 @@ __all__ = [
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "UnknownCommand",
 ]
 
 
@@ -72,3 +73,15 @@ class PersonalDataErased(RuleViolation):
             "has come back, allocate a new record for them).",
         )
         self.subject = subject
+
+
+class UnknownCommand(RecoveryCoreError, TypeError):
+    """A value that no registered aggregate decides: not a command, or a command type (such as a
+    base class) that no handler is registered for. Nothing was recorded."""
+
+    def __init__(self, what: str, where: str = "any recoverycore aggregate") -> None:
+        self.what = what
+        super().__init__(
+            f"{what} is not a command of {where}; pass one of its command classes "
+            "(recoverycore.msp, recoverycore.cmr)."
+        )

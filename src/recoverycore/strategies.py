@@ -116,3 +116,11 @@ __all__ = [
     "send_restriction_reminder_commands",
     "withdraw_msp_commands",
 ]
+
+import warnings
+
+warnings.warn(
+    "recoverycore.strategies is deprecated; import from recoverycore.testing.strategies",
+    DeprecationWarning,
+    stacklevel=2,
+)

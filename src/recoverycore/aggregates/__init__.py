@@ -17,13 +17,18 @@ from recoverycore.aggregates._decider import (
     DecideContext,
     Decider,
     Decision,
+    Evolvers,
     FlagRequest,
     Handlers,
     Handling,
     Lifecycle,
+    decide_with,
+    replay,
+    time_zone,
 )
 from recoverycore.aggregates.cmr import CASE
 from recoverycore.aggregates.msp import MSP
+from recoverycore.errors import UnknownCommand
 from recoverycore.events import DomainEvent
 
 __all__ = [
@@ -35,15 +40,19 @@ __all__ = [
     "DecideContext",
     "Decider",
     "Decision",
+    "Evolvers",
     "FlagRequest",
     "Handlers",
     "Handling",
     "Lifecycle",
     "cmr",
+    "decide_with",
     "decider_for",
     "decider_of_event",
     "decider_of_kind",
     "msp",
+    "replay",
+    "time_zone",
 ]
 
 AnyDecider = Decider[Any, Any, Any, Any]
@@ -55,8 +64,6 @@ DECIDERS: dict[type[Command], AnyDecider] = {
 }
 """Every aggregate recoverycore records, by its command base class."""
 
-_BY_KIND: dict[str, AnyDecider] = {d.kind: d for d in DECIDERS.values()}
-
 
 def decider_for(command: Command) -> AnyDecider:
     """The Decider that decides ``command`` (by the command's base class)."""
@@ -64,12 +71,12 @@ def decider_for(command: Command) -> AnyDecider:
         decider = DECIDERS.get(base)
         if decider is not None:
             return decider
-    raise TypeError(f"{type(command).__name__} is not a command of any recoverycore aggregate")
+    raise UnknownCommand(type(command).__name__)
 
 
 def decider_of_kind(kind: str) -> AnyDecider | None:
     """The Decider of the aggregate type ``kind`` (``ManagedServicePlan``, ...), if any."""
-    return _BY_KIND.get(kind)
+    return next((d for d in DECIDERS.values() if d.kind == kind), None)
 
 
 def decider_of_event(event: DomainEvent) -> AnyDecider | None:

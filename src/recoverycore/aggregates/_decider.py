@@ -19,9 +19,10 @@ from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from recoverycore.errors import AggregateNotFound, RuleViolation
+from recoverycore.errors import AggregateNotFound, RuleViolation, UnknownCommand
 from recoverycore.events import Actor, DomainEvent, Snapshot
 
 __all__ = [
@@ -240,7 +241,13 @@ class Handlers(Generic[S, X]):
         self._by_type[handling.command_type] = handling
 
     def __getitem__(self, command_type: type[Command]) -> Handling[X]:
-        return self._by_type[command_type]
+        """The handling of ``command_type`` (or of the nearest command class it extends);
+        :class:`~recoverycore.errors.UnknownCommand` when none is registered."""
+        for base in command_type.__mro__:
+            handling = self._by_type.get(base)
+            if handling is not None:
+                return handling
+        raise UnknownCommand(command_type.__name__, f"procedure {self.procedure}")
 
     def __contains__(self, command_type: object) -> bool:
         return command_type in self._by_type
@@ -367,6 +374,9 @@ class Decider(Generic[S, C, E, K]):
     flag_command: Callable[[S, FlagRequest], C | None]
     flags_in_force: Callable[[S], tuple[str, ...]]
     pauses_in_force: Callable[[S], tuple[BaseModel, ...]] = field(default=lambda _: ())
+    state_topic: str = ""
+    """The topic its snapshots name the state class by (by default the class's own): kept when
+    the class moves, so stores stay readable by older and newer code alike."""
 
     initial_state: None = None
     """Every history starts from nothing: the creating command's event makes the state."""
@@ -378,6 +388,10 @@ class Decider(Generic[S, C, E, K]):
     def project(self, state: S | None, events: Iterable[Any]) -> S | None:
         """``fold`` in the argument order of eventsourcing's ``projector_func``."""
         return replay(self.evolve, events, state)
+
+    def snapshot_topic(self) -> str:
+        """The topic a snapshot of this aggregate's state is stored under."""
+        return self.state_topic or get_topic(self.state_type)
 
     def default_config(self) -> K:
         return self.config_type()

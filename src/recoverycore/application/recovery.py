@@ -217,7 +217,7 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None
             self._remember(new_state)
-            self._snapshot_if_due(new_state, version)
+            self._snapshot_if_due(decider, new_state, version)
             log.info(
                 "command accepted",
                 outcome="accepted",
@@ -287,10 +287,10 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         self, decider: Decider[S, Any, Any, Any], aggregate_id: UUID, when: datetime
     ) -> S:
         """The aggregate as it was recorded at ``when`` (events recorded later are left out)."""
-        events = list(self.events.get(aggregate_id))
-        state = decider.fold(
-            e for e in events if isinstance(e, DomainEvent) and e.recorded_at <= when
-        )
+        events = [e for e in self.events.get(aggregate_id) if isinstance(e, DomainEvent)]
+        if not events or not decider.owns(events[0]):
+            raise AggregateNotFound(aggregate_id, kind=decider.noun)
+        state = decider.fold(e for e in events if e.recorded_at <= when)
         if state is None or not isinstance(state, decider.state_type):
             raise AggregateNotFound(aggregate_id, kind=decider.noun)
         return state
@@ -330,7 +330,7 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         """The case as it was recorded at ``when`` (``state_as_of(CASE, case_id, when)``)."""
         return self.state_as_of(CASE, case_id, when)
 
-    def _snapshot_if_due(self, state: BaseModel | None, before: int) -> None:
+    def _snapshot_if_due(self, decider: AnyDecider, state: BaseModel | None, before: int) -> None:
         interval = self.snapshot_interval
         if state is None or self.snapshots is None or interval <= 0:
             return
@@ -339,7 +339,7 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             # A snapshot is only a shortcut for replay: the events are already recorded, so a
             # failure here is logged and otherwise ignored.
             try:
-                self.snapshots.put([Snapshot.take(state)])
+                self.snapshots.put([Snapshot.take(state, topic=decider.snapshot_topic())])
             except Exception:
                 _log.warning(
                     "snapshot failed", aggregate_id=str(getattr(state, "id", "")), version=version

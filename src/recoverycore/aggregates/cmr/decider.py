@@ -46,6 +46,7 @@ CASE: Decider[CaseState, CaseCommand, CaseEvent, CaseConfig] = Decider(
     decide=_decide_case,
     evolve=evolve,
     flag_command=_case_flag,
+    state_topic="recoverycore.aggregates.cmr:CaseState",  # the topic of every snapshot since 0.1
     flags_in_force=lambda state: tuple(f.kind for f in state.flags),
     pauses_in_force=lambda state: tuple(state.pauses),
 )

@@ -43,6 +43,7 @@ MSP: Decider[MspState, MspCommand, MspEvent, MspConfig] = Decider(
     decide=_decide_plan,
     evolve=evolve,
     flag_command=_plan_flag,
+    state_topic="recoverycore.aggregates.msp:MspState",  # the topic of every snapshot since 0.1
     flags_in_force=lambda state: tuple(state.safety_flags),
 )
 """The Managed Service Plan (procedure 104-07050030) as a Decider."""
