@@ -3,7 +3,7 @@
 Ids ``MSP-R*``, ``CMR-R*`` and ``X-R*`` are the domain reference's own (``spec/domain.md``).
 Ids ending in ``-A*`` are rules the reference states as preconditions or marks as assumptions
 (``[A]``) without giving them an id; ``assumption`` says which of them are configurable defaults
-rather than the procedure's words, and ``setting`` names the :class:`~recoverycore.MspConfig`
+rather than the procedure's words, and ``setting`` names the :class:`~recoverycore.msp.MspConfig`
 field that changes them.
 """
 

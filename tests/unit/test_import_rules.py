@@ -1,4 +1,4 @@
-"""The layering of ``src/recoverycore`` (ARCHITECTURE.md, "The import rules"), checked.
+"""The layering of ``src/recoverycore`` (docs/architecture.md, "The import rules"), checked.
 
 Every module's imports are parsed (``ast``, nothing is imported), and each import of another
 part of recoverycore must be one its layer may make; no module imports another package's

@@ -348,8 +348,10 @@ class Decider(Generic[S, C, E, K]):
     """One aggregate, described as values: which commands it takes, how it decides and evolves.
 
     ``recoverycore.aggregates.DECIDERS`` maps each aggregate's command base class to its
-    Decider; the application, the read side and the test kit go through it, so a new
-    aggregate is added by writing its module and registering its Decider.
+    Decider. The application's write path (``RecoveryApp.handle``, ``state``, ``state_as_of``,
+    snapshots, the safeguard reaction it records) and the test kit (``given_for``) go through
+    it, so an aggregate registered there is decided, stored and read back with no other change.
+    The read side names events (see ``docs/architecture.md``, "Adding an aggregate").
 
     * ``event_type`` is the base class of its events and ``event_types`` every concrete one.
     * ``kind``: the aggregate type the views and the safeguard policy name it by

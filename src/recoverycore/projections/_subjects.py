@@ -73,7 +73,7 @@ def event_id_of(subject_id: str, version: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-# Plans: MspStatus transitions (aggregates/msp.py evolve). The stage of a plan is its status.
+# Plans: MspStatus transitions (aggregates/msp/_evolve.py). The stage of a plan is its status.
 _PLAN_STATUS: Mapping[str, str] = {
     "MspRecorded": "DRAFT",
     "MspApproved": "ACTIVE",
@@ -85,7 +85,7 @@ _PLAN_STATUS: Mapping[str, str] = {
     "MspExpired": "EXPIRED",
 }
 
-# Cases: CaseStatus and Stage transitions (aggregates/cmr.py evolve).
+# Cases: CaseStatus and Stage transitions (aggregates/cmr/_evolve.py).
 _CASE_STATUS: Mapping[str, str] = {
     "CaseAllocated": "OPEN",
     "CustomerUnassigned": "UNASSIGNED",

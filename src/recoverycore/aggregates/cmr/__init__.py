@@ -13,9 +13,9 @@ The package follows the procedure's tables: :mod:`.commands`, :mod:`.state`, the
 :mod:`.decider` (``CASE``, the case as a :class:`~recoverycore.aggregates.Decider`). Importing
 the package imports every table, so every handler is registered.
 
-Snapshots written before the split name the state class ``recoverycore.aggregates.cmr:CaseState``
-and newer ones ``recoverycore.aggregates.cmr.state:CaseState``; both topics are registered with
-eventsourcing below, so either resolves wherever the class lives next.
+Snapshots name the state class ``recoverycore.aggregates.cmr:CaseState``, as they always have
+(the Decider's ``state_topic``); that topic is registered with eventsourcing below, so it
+resolves wherever the class lives.
 """
 
 from eventsourcing.utils import register_topic
@@ -128,7 +128,6 @@ from recoverycore.events.cmr import CustomerName, Debt, DpoConsiderations, Garni
 from recoverycore.events.vocabulary import ENFORCEMENT_FLAGS, DayCount
 
 register_topic("recoverycore.aggregates.cmr:CaseState", CaseState)
-register_topic("recoverycore.aggregates.cmr.state:CaseState", CaseState)
 
 __all__ = [
     "CASE",

@@ -10,9 +10,9 @@ handlers by concern (:mod:`.recording`, :mod:`.notifying`, :mod:`.letters`, with
 they share in ``_checks``), ``_evolve`` (``evolve``, ``fold``, the typed state changes) and
 :mod:`.decider` (``MSP``, the plan as a :class:`~recoverycore.aggregates.Decider`).
 
-Snapshots written before the split name the state ``recoverycore.aggregates.msp:MspState`` and
-newer ones ``recoverycore.aggregates.msp.state:MspState``; both topics are registered with
-eventsourcing below, so either resolves wherever the class lives next.
+Snapshots name the state class ``recoverycore.aggregates.msp:MspState``, as they always have
+(the Decider's ``state_topic``); that topic is registered with eventsourcing below, so it
+resolves wherever the class lives.
 """
 
 from eventsourcing.utils import register_topic
@@ -69,7 +69,6 @@ from recoverycore.events.msp import (
 )
 
 register_topic("recoverycore.aggregates.msp:MspState", MspState)
-register_topic("recoverycore.aggregates.msp.state:MspState", MspState)
 
 __all__ = [
     "CALL_CHECKLIST",

@@ -35,7 +35,7 @@ What is here:
 
       from hypothesis import strategies as st
       from hypothesis.stateful import rule
-      from recoverycore import MspConfig
+      from recoverycore.msp import MspConfig
       from recoverycore.testing.strategies import MspStateMachine, add_msp_note_commands
 
       class MyPlanMachine(MspStateMachine):

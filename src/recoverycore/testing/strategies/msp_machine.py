@@ -83,7 +83,7 @@ class MspStateMachine(RuleBasedStateMachine):
 
     Extension points for subclasses:
 
-    * ``config`` (class attribute): the :class:`~recoverycore.MspConfig` the plan is decided
+    * ``config`` (class attribute): the :class:`~recoverycore.msp.MspConfig` the plan is decided
       with (the model reads it too); ``start``: the clock's first reading; ``plan_id``: the
       first plan's id (when a plan closes the run may go on with another, with the next id).
     * :meth:`execute`: decide a command of your own rule through the same checks.
