@@ -99,6 +99,17 @@ def imports_of(source: str, importer: str, is_package: bool) -> Iterator[tuple[i
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 yield node.lineno, f"{base}.{alias.name}"
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func) and node.args:
+            name = node.args[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                yield node.lineno, name.value
+
+
+def _is_dynamic_import(func: ast.expr) -> bool:
+    """``importlib.import_module(...)``, ``import_module(...)`` or ``__import__(...)``."""
+    if isinstance(func, ast.Name):
+        return func.id in ("import_module", "__import__")
+    return isinstance(func, ast.Attribute) and func.attr == "import_module"
 
 
 def _is_module(dotted: str) -> bool:
@@ -196,6 +207,11 @@ def test_every_module_belongs_to_a_layer_of_the_table() -> None:
         ("recoverycore.application.recovery", "from recoverycore.cli import app"),
         ("recoverycore.report.gather", "from recoverycore import RecoveryApp"),
         ("recoverycore.persistence._store", "from ..projections import VIEWS"),
+        ("recoverycore.events.msp", "importlib.import_module('recoverycore.days')"),
+            "recoverycore.events.msp",
+            "import importlib\nimportlib.import_module('recoverycore.days')",
+        ),
+        ("recoverycore.policies.safeguards", "__import__('recoverycore.application')"),
     ],
 )
 def test_a_forbidden_import_is_found(importer: str, source: str) -> None:
