@@ -208,9 +208,6 @@ def test_every_module_belongs_to_a_layer_of_the_table() -> None:
         ("recoverycore.report.gather", "from recoverycore import RecoveryApp"),
         ("recoverycore.persistence._store", "from ..projections import VIEWS"),
         ("recoverycore.events.msp", "importlib.import_module('recoverycore.days')"),
-            "recoverycore.events.msp",
-            "import importlib\nimportlib.import_module('recoverycore.days')",
-        ),
         ("recoverycore.policies.safeguards", "__import__('recoverycore.application')"),
     ],
 )
