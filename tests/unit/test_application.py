@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError, Recording
 from pydantic import BaseModel
 from structlog.testing import capture_logs
 
@@ -37,7 +38,7 @@ from recoverycore.errors import UnknownCommand
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
 from recoverycore.msp import AddMspNote, MspConfig, RecordCustomerInformed, RecordPoliceHandDelivery
-from recoverycore.persistence import sqlite_env
+from recoverycore.persistence import in_memory_env, sqlite_env
 from recoverycore.testing import EPOCH, msp_builder
 
 A = TypeVar("A", bound=RecoveryApp)
@@ -483,3 +484,34 @@ def test_a_decider_registered_later_is_found_by_its_kind() -> None:
     finally:
         del DECIDERS[LateCommand]
     assert decider_of_kind("LateAggregate") is None
+
+
+class FollowerConflictApp(RecoveryApp):
+    """Leads its followers, then raises the IntegrityError a policy run in this process raises
+    when another process's policy took its position first (after the events were committed)."""
+
+    conflicts = 1
+
+    def _lead(self, recordings: list[Recording[UUID]]) -> None:
+        super()._lead(recordings)
+        if self.conflicts:
+            self.conflicts -= 1
+            raise IntegrityError("Failed to record tracking for RecoveryCore 9")
+
+
+def test_a_followers_conflict_after_the_commit_neither_repeats_nor_disowns_the_command(
+    clock: SimulatedClock,
+) -> None:
+    app = FollowerConflictApp(env=in_memory_env(), clock=clock)
+    app.conflicts = 0
+    approved(app)
+    app.conflicts = 1
+    with capture_logs() as logs:
+        events = app.handle(note(), retries=3)
+    assert [type(e).__name__ for e in events] == ["MspNoteAdded"]
+    assert names(app.history(PLAN)) == ["MspRecorded", "MspApproved", "MspNoteAdded"]
+    assert [log["outcome"] for log in logs] == ["accepted", "accepted"]
+    app.conflicts = 1
+    app.handle(note("Second note."))  # no retries: still not a ConcurrentUpdateError
+    assert names(app.history(PLAN))[-1] == "MspNoteAdded"
+    assert len(app.history(PLAN)) == 4

@@ -17,7 +17,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
 from pydantic import BaseModel
@@ -58,6 +58,11 @@ _log = structlog.get_logger("recoverycore")
 
 
 S = TypeVar("S", bound=BaseModel)
+
+
+class FollowerConflict(IntegrityError):
+    """A policy run in this process could not record its position (another process's policy
+    recorded it first) after this application's events were committed."""
 
 
 class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
@@ -209,6 +214,11 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             new_state = decider.fold(events, state)
             try:
                 self.save(*events)
+            except FollowerConflict:
+                # The events are committed; a policy run in this process lost a race for its
+                # own position with another process's policy. The command is done: deciding it
+                # again would record it twice.
+                log.warning("policy conflicted after recording", outcome="accepted")
             except IntegrityError:
                 if attempt < retries:
                     attempt += 1
@@ -329,6 +339,17 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     def case_as_of(self, case_id: UUID, when: datetime) -> cmr.CaseState:
         """The case as it was recorded at ``when`` (``state_as_of(CASE, case_id, when)``)."""
         return self.state_as_of(CASE, case_id, when)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        # eventsourcing calls this after the events are committed, to lead the followers run in
+        # this process; a follower's conflict is not the command's.
+        try:
+            self._lead(recordings)
+        except IntegrityError as conflict:
+            raise FollowerConflict(str(conflict)) from conflict
+
+    def _lead(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
 
     def _snapshot_if_due(self, decider: AnyDecider, state: BaseModel | None, before: int) -> None:
         interval = self.snapshot_interval
