@@ -3,12 +3,14 @@ paths still work."""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from types import ModuleType
+
 import pytest
 from hypothesis import given as for_all
 from hypothesis import strategies as st
 
-import recoverycore._case_testing as old_case_kit
-import recoverycore.strategies as old_strategies
 import recoverycore.testing.strategies as strategies
 from recoverycore.aggregates import CASE as CASE_DECIDER
 from recoverycore.aggregates import MSP as MSP_DECIDER
@@ -77,7 +79,48 @@ def test_the_builder_builds_any_case_command_by_type_with_its_defaults() -> None
     assert len(DEFAULT_BUILDERS) == 64
 
 
+def deprecated(module: str) -> ModuleType:
+    """Import the old path afresh, expecting its DeprecationWarning."""
+    sys.modules.pop(module, None)
+    with pytest.warns(DeprecationWarning, match=module.replace(".", r"\.")):
+        return importlib.import_module(module)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        f"recoverycore.{name}"
+        for name in (
+            "clock",
+            "holiday_calendar",
+            "policy_app",
+            "read_models",
+            "integrity",
+            "privacy",
+            "strategies",
+            "_case_testing",
+            "demo",
+            "_diagram",
+        )
+    ],
+)
+def test_every_old_module_path_still_imports_and_warns(module: str) -> None:
+    old = deprecated(module)
+    assert old.__all__
+    assert all(hasattr(old, name) for name in old.__all__)
+
+
+def test_the_old_top_level_msp_names_still_resolve_and_warn() -> None:
+    import recoverycore
+
+    with pytest.warns(DeprecationWarning, match="recoverycore.msp.ApproveMsp"):
+        old = recoverycore.ApproveMsp  # type: ignore[attr-defined]
+    assert old is recoverycore.msp.ApproveMsp
+
+
 def test_the_old_import_paths_still_work() -> None:
+    old_case_kit = deprecated("recoverycore._case_testing")
+    old_strategies = deprecated("recoverycore.strategies")
     assert old_case_kit.CaseBuilder is CaseBuilder is case_kit.CaseBuilder
     assert old_case_kit.CASE_EPOCH == EPOCH
     for name in old_strategies.__all__:
