@@ -44,6 +44,7 @@ from recoverycore.application import (
     verify,
 )
 from recoverycore.errors import (
+    AggregateIdInUse,
     AggregateNotFound,
     ConcurrentUpdateError,
     PersonalDataErased,
@@ -58,6 +59,7 @@ __all__ = [
     "CATALOGUE",
     "DECIDERS",
     "Actor",
+    "AggregateIdInUse",
     "AggregateNotFound",
     "AuditReport",
     "Clock",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 __all__ = [
+    "AggregateIdInUse",
     "AggregateNotFound",
     "ConcurrentUpdateError",
     "PersonalDataErased",
@@ -84,4 +85,17 @@ class UnknownCommand(RecoveryCoreError, TypeError):
         super().__init__(
             f"{what} is not a command of {where}; pass one of its command classes "
             "(recoverycore.msp, recoverycore.cmr)."
+        )
+
+
+class AggregateIdInUse(RecoveryCoreError):
+    """A new plan or case was given an id that another kind of record already has (a case's id
+    for a new plan, say). Nothing was recorded; retrying cannot help: use a new id."""
+
+    def __init__(self, aggregate_id: UUID, owner: str, wanted: str) -> None:
+        self.aggregate_id = aggregate_id
+        self.owner = owner
+        super().__init__(
+            f"{aggregate_id} is already the id of a {owner}; a new {wanted} needs an id of its "
+            "own. Nothing was recorded; record it again with a new id."
         )

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from structlog.testing import capture_logs
 
 from recoverycore import (
+    AggregateIdInUse,
     AggregateNotFound,
     ConcurrentUpdateError,
     RecoveryApp,
@@ -39,7 +40,7 @@ from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.msp import IncidentRef, MspEvent, MspLetterSent
 from recoverycore.msp import AddMspNote, MspConfig, RecordCustomerInformed, RecordPoliceHandDelivery
 from recoverycore.persistence import in_memory_env, sqlite_env
-from recoverycore.testing import EPOCH, msp_builder
+from recoverycore.testing import EPOCH, case_builder, msp_builder
 
 A = TypeVar("A", bound=RecoveryApp)
 B = msp_builder()
@@ -515,3 +516,18 @@ def test_a_followers_conflict_after_the_commit_neither_repeats_nor_disowns_the_c
     app.handle(note("Second note."))  # no retries: still not a ConcurrentUpdateError
     assert names(app.history(PLAN))[-1] == "MspNoteAdded"
     assert len(app.history(PLAN)) == 4
+
+
+def test_a_new_plan_on_a_case_id_is_refused_as_an_id_in_use_not_a_conflict(
+    app: InterleavedApp,
+) -> None:
+    c = case_builder(case_id=PLAN)
+    app.handle(c.allocate())
+    with pytest.raises(AggregateIdInUse) as in_use:
+        app.handle(B.record(), retries=3)
+    assert (in_use.value.aggregate_id, in_use.value.owner) == (PLAN, "case")
+    assert "new id" in str(in_use.value)
+    assert names(app.history(PLAN)) == ["CaseAllocated"]
+    with pytest.raises(RuleViolation) as twice:
+        app.handle(c.allocate())  # the case's own kind: an id used twice is a rule (CMR-A2)
+    assert twice.value.rule_id == "CMR-A2"

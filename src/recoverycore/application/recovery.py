@@ -32,12 +32,18 @@ from recoverycore.aggregates import (
     FlagRequest,
     cmr,
     decider_for,
+    decider_of_event,
     decider_of_kind,
     msp,
 )
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
-from recoverycore.errors import AggregateNotFound, ConcurrentUpdateError, RuleViolation
+from recoverycore.errors import (
+    AggregateIdInUse,
+    AggregateNotFound,
+    ConcurrentUpdateError,
+    RuleViolation,
+)
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.events.msp import MspEvent
@@ -220,6 +226,11 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 # again would record it twice.
                 log.warning("policy conflicted after recording", outcome="accepted")
             except IntegrityError:
+                owner = self._other_owner(decider, aggregate_id) if state is None else None
+                if owner is not None:
+                    # Retrying cannot help: the id is another aggregate's for good.
+                    log.info("command refused", outcome="id_in_use", owner=owner.kind)
+                    raise AggregateIdInUse(aggregate_id, owner.noun, decider.noun) from None
                 if attempt < retries:
                     attempt += 1
                     log.info("command retried", outcome="conflict", attempt=attempt)
@@ -339,6 +350,12 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
     def case_as_of(self, case_id: UUID, when: datetime) -> cmr.CaseState:
         """The case as it was recorded at ``when`` (``state_as_of(CASE, case_id, when)``)."""
         return self.state_as_of(CASE, case_id, when)
+
+    def _other_owner(self, decider: AnyDecider, aggregate_id: UUID) -> AnyDecider | None:
+        """The Decider of another aggregate whose history is stored under ``aggregate_id``."""
+        first = next(iter(self.events.get(aggregate_id, limit=1)), None)
+        owner = decider_of_event(first) if isinstance(first, DomainEvent) else None
+        return owner if owner is not None and owner is not decider else None
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         # eventsourcing calls this after the events are committed, to lead the followers run in
