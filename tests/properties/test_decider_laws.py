@@ -97,6 +97,7 @@ def test_every_decider_names_its_command_base_and_its_events(decider: AnyDecider
     assert DECIDERS[decider.command_type] is decider
     assert decider.event_types, "a Decider lists its event types"
     assert all(issubclass(t, decider.event_type) for t in decider.event_types)
+    assert decider.initial_state is None
     assert decider.fold([]) is None, "every history starts from nothing"
 
 

@@ -258,10 +258,6 @@ class Handlers(Generic[S, X]):
     def __len__(self) -> int:
         return len(self._by_type)
 
-    def tagged(self, tag: str) -> frozenset[type[Command]]:
-        """The command types registered with ``tag``."""
-        return frozenset(t for t, h in self._by_type.items() if tag in h.tags)
-
 
 # -- the one decide skeleton ----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
