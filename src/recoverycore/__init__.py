@@ -47,10 +47,12 @@ from recoverycore.errors import (
     AggregateIdInUse,
     AggregateNotFound,
     ConcurrentUpdateError,
+    InvalidCommand,
     PersonalDataErased,
     RecoveryCoreError,
     RuleViolation,
     UnknownCommand,
+    UnreadableEvent,
 )
 from recoverycore.events import Actor, DomainEvent, Role
 from recoverycore.rules import CATALOGUE, Rule
@@ -68,6 +70,7 @@ __all__ = [
     "DomainEvent",
     "Finding",
     "Forgotten",
+    "InvalidCommand",
     "PersonalDataErased",
     "ReadModels",
     "RecoveryApp",
@@ -79,6 +82,7 @@ __all__ = [
     "StateAsOf",
     "SystemClock",
     "UnknownCommand",
+    "UnreadableEvent",
     "VerifyResult",
     "__version__",
     "cmr",

@@ -8,10 +8,12 @@ __all__ = [
     "AggregateIdInUse",
     "AggregateNotFound",
     "ConcurrentUpdateError",
+    "InvalidCommand",
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
     "UnknownCommand",
+    "UnreadableEvent",
 ]
 
 
@@ -98,4 +100,45 @@ class AggregateIdInUse(RecoveryCoreError):
         super().__init__(
             f"{aggregate_id} is already the id of a {owner}; a new {wanted} needs an id of its "
             "own. Nothing was recorded; record it again with a new id."
+        )
+
+
+class InvalidCommand(RecoveryCoreError, ValueError):
+    """A command whose values cannot be recorded as given (a time outside the plausible range, a
+    control character, a text over its size limit, a negative amount ...). ``field`` names the
+    value, ``reason`` says what is wrong with it. Nothing was recorded."""
+
+    def __init__(
+        self, field: str, reason: str, remedy: str = "Correct the value and record it again."
+    ) -> None:
+        self.field = field
+        self.reason = reason
+        self.remedy = remedy
+        super().__init__(f"{field}: {reason} Nothing was recorded. What to do: {remedy}")
+
+
+class UnreadableEvent(RecoveryCoreError):
+    """A recorded event cannot be read back (damaged, or written by a version that stored it
+    wrongly). It names where it is: the log (application name), the aggregate, the version and,
+    when known, the notification id. Only that aggregate is affected: other plans, cases,
+    policies and views carry on past it."""
+
+    def __init__(
+        self,
+        log: str,
+        aggregate_id: UUID,
+        version: int,
+        reason: str,
+        *,
+        notification_id: int | None = None,
+    ) -> None:
+        self.log = log
+        self.aggregate_id = aggregate_id
+        self.version = version
+        self.reason = reason
+        self.notification_id = notification_id
+        at = f" (notification {notification_id})" if notification_id is not None else ""
+        super().__init__(
+            f"{log}: event {version} of {aggregate_id}{at} cannot be read back: {reason}. "
+            "Run `recoverycore verify` and restore the store from a backup if it is damaged."
         )
