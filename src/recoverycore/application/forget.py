@@ -1,10 +1,14 @@
 """Customers' personal data: protected under a key per customer, erased by destroying the key.
 
-Fields marked personal in the event models (:data:`recoverycore.events.PERSONAL`: a customer's
-CRN, name, phone numbers and addresses) are stored as tokens encrypted under the customer's own
-key whenever the store protects personal data: the default for SQLite files and PostgreSQL
-(``RECOVERYCORE_PERSONAL_DATA=protect``; ``plain`` turns it off). :func:`forget` destroys a
-customer's key. Afterwards:
+Fields marked personal in the event models (:data:`recoverycore.events.PERSONAL`) are stored as
+tokens encrypted under the customer's own key whenever the store protects personal data: the
+default for SQLite files and PostgreSQL (``RECOVERYCORE_PERSONAL_DATA=protect``; ``plain`` turns
+it off). They are the customer's CRN, name, phone numbers and addresses, and every text an
+officer writes about the customer: notes, reasons and evidence references, summaries,
+details, document names (CMR-R2 puts "SURNAME, First name" in them), search results,
+considerations, and the (digest of the) mobile number an SMS went to. Staff ids and names,
+teams, rule ids, codes, amounts and dates are not personal (see ``docs/integrity.md``).
+:func:`forget` destroys a customer's key. Afterwards:
 
 - their plans and cases still replay, and every personal field reads as ``[erased]``;
 - the views and reports show ``[erased]`` (they hold tokens, never plaintext);
@@ -12,7 +16,9 @@ customer's key. Afterwards:
 - snapshots of their plans and cases are deleted (they are only a shortcut for replay);
 - new personal data for them is refused (:class:`PersonalDataErased`).
 
-Free text (notes, reasons) is not encrypted: do not write personal details into it.
+A CRN is a key in its canonical spelling (:func:`recoverycore.events.normalise_crn`): commands
+store it so, and ``forget`` finds the customer however the CRN is typed, including records
+that stores written before normalisation keep under another spelling.
 """
 
 from __future__ import annotations
@@ -22,16 +28,22 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel, ConfigDict
 
+from recoverycore.application.recovery import RecoveryApp
+from recoverycore.events import normalise_crn
+from recoverycore.events.cmr import CaseAllocated
+from recoverycore.events.msp import MspRecorded
 from recoverycore.persistence import (
     ALL_APPLICATIONS,
     ERASED,
     PERSONAL_DATA,
     ForgetResult,
     PersonalDataErased,
+    PydanticMapper,
     StoreKind,
+    legacy_subject_of_crn,
     personal_data_for,
     store_kind,
     subject_of_crn,
@@ -74,14 +86,47 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
             "there is no key to destroy. Protected stores are the default for SQLite files and "
             "PostgreSQL."
         )
-    result: ForgetResult = personal.forget(crn)
-    deleted = _delete_snapshots(env, [UUID(hex=a) for a in result.aggregates])
+    subjects = [subject_of_crn(crn)]
+    for subject in (legacy_subject_of_crn(crn), *_subjects_spelt_otherwise(env, crn)):
+        if subject not in subjects:
+            subjects.append(subject)
+    results: list[ForgetResult] = [personal.forget_subject(subject) for subject in subjects]
+    aggregates = sorted({a for result in results for a in result.aggregates})
+    deleted = _delete_snapshots(env, [UUID(hex=a) for a in aggregates])
+    main = next((r for r in results if r.key_destroyed), results[0])
     return Forgotten(
-        customer_record=str(UUID(hex=result.subject)),
-        key_destroyed=result.key_destroyed,
-        records=tuple(str(UUID(hex=a)) for a in result.aggregates),
+        customer_record=str(UUID(hex=main.subject)),
+        key_destroyed=any(r.key_destroyed for r in results),
+        records=tuple(str(UUID(hex=a)) for a in aggregates),
         snapshots_deleted=deleted,
     )
+
+
+def _subjects_spelt_otherwise(env: Mapping[str, str], crn: str) -> list[str]:
+    """The key subjects of plans and cases recorded (before CRNs were normalised at the command
+    boundary) with another spelling of ``crn``: ``123-456-789A`` for ``123456789A``. Reads the
+    CRN of every plan's and case's first event (a forgotten one reads ``[erased]``)."""
+    wanted = normalise_crn(crn)
+    app = RecoveryApp(env=dict(env))
+    try:
+        personal = app.mapper.personal if isinstance(app.mapper, PydanticMapper) else None
+        if personal is None:
+            return []
+        topics = [get_topic(MspRecorded), get_topic(CaseAllocated)]
+        found: list[str] = []
+        start = 1
+        while page := app.recorder.select_notifications(start, 1_000, topics=topics):
+            for notification in page:
+                event = app.mapper.to_domain_event(notification)
+                spelt = getattr(event, "crn", None)
+                if isinstance(spelt, str) and spelt != wanted and normalise_crn(spelt) == wanted:
+                    subject = personal.snapshot_subject(UUID(str(notification.originator_id)))
+                    if subject is not None and subject not in found:
+                        found.append(subject)
+            start = page[-1].id + 1
+        return found
+    finally:
+        app.close()
 
 
 def _delete_snapshots(env: Mapping[str, str], aggregates: list[UUID]) -> int:

@@ -8,6 +8,7 @@ move.
 """
 
 from recoverycore.events import cmr, follow_ups, msp, safeguards, vocabulary
+from recoverycore.events._crn import Crn, normalise_crn
 from recoverycore.events._envelope import (
     ENVELOPE_FIELDS,
     EVENT_ID_NAMESPACE,
@@ -33,6 +34,7 @@ __all__ = [
     "PERSONAL",
     "Actor",
     "ApsLevel",
+    "Crn",
     "DayCount",
     "DomainEvent",
     "LocalDatetime",
@@ -45,6 +47,7 @@ __all__ = [
     "cmr",
     "follow_ups",
     "msp",
+    "normalise_crn",
     "safeguards",
     "vocabulary",
 ]

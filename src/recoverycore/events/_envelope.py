@@ -120,8 +120,8 @@ class DomainEvent(BaseModel):
     recorded_at: LocalDatetime
     actor: Actor
     authority: str | None = None
-    reasons: tuple[str, ...] = ()
-    evidence_refs: tuple[str, ...] = ()
+    reasons: tuple[PersonalText, ...] = ()
+    evidence_refs: tuple[PersonalText, ...] = ()
     procedure_ref: str
     rules_applied: tuple[str, ...] = ()
     correlation_id: UUID | None = None

@@ -204,10 +204,10 @@ class GarnisheeChecklist(_Value):
 class DpoConsiderations(_Value):
     """What the delegate must have regard to before making a DPO (SSAct s.1240)."""
 
-    capacity_to_pay: NonEmptyStr
-    recovery_actions_and_outcomes: NonEmptyStr
-    time_unpaid: NonEmptyStr
-    other_matters: str = ""
+    capacity_to_pay: PersonalStr
+    recovery_actions_and_outcomes: PersonalStr
+    time_unpaid: PersonalStr
+    other_matters: PersonalText = ""
 
 
 class CaseEvent(DomainEvent):
@@ -231,7 +231,7 @@ class CaseAllocated(CaseEvent):
 class SuitabilityAssessed(CaseEvent):
     is_decision: ClassVar[bool] = True
     suitable: bool
-    benefit_status: NonEmptyStr
+    benefit_status: PersonalStr
     permanently_written_off: bool
     outstanding_balance: Decimal
     already_case_managed_elsewhere: bool
@@ -262,11 +262,11 @@ class ActorRelationshipApplied(CaseEvent):
 
 
 class CaseFileCreated(CaseEvent):
-    location: NonEmptyStr
+    location: PersonalStr
 
 
 class CaseFileDocumentAdded(CaseEvent):
-    name: NonEmptyStr
+    name: PersonalStr
     document_type: Literal[
         "SEARCH_RESULT",
         "CHECKLIST",
@@ -284,11 +284,11 @@ class SituationalHardshipSmsExcluded(CaseEvent):
 
 # -- Table 2: outbound contact and discussion --
 class RecordReviewed(CaseEvent):
-    capacity_indicators: tuple[str, ...] = ()
+    capacity_indicators: tuple[PersonalText, ...] = ()
 
 
 class PreCallSmsSent(CaseEvent):
-    mobile_number_hash: str
+    mobile_number_hash: PersonalText
 
 
 class PreCallSmsBlocked(CaseEvent):
@@ -303,7 +303,7 @@ class ContactAttempted(CaseEvent):
     outcome: ContactOutcome
     actual_contact: bool
     voicemail_left: bool = False
-    note: NonEmptyStr
+    note: PersonalStr
 
 
 class LetterIssued(CaseEvent):
@@ -329,7 +329,7 @@ class DebtDiscussed(CaseEvent):
     identity_confirmed: bool
     customer_queried_debt: bool = False
     garnishee_warning_given: bool = False
-    summary: NonEmptyStr
+    summary: PersonalStr
 
 
 class ReviewRequested(CaseEvent):
@@ -364,7 +364,7 @@ class ArrangementAgreed(CaseEvent):
 
 
 class ArrangementBroken(CaseEvent):
-    detail: NonEmptyStr
+    detail: PersonalStr
 
 
 class CallbackAgreed(CaseEvent):
@@ -372,11 +372,11 @@ class CallbackAgreed(CaseEvent):
 
 
 class ArrangementRefused(CaseEvent):
-    detail: NonEmptyStr
+    detail: PersonalStr
 
 
 class RefusalRetracted(CaseEvent):
-    detail: NonEmptyStr
+    detail: PersonalStr
 
 
 class ArrangementDeemedUnreasonable(CaseEvent):
@@ -386,18 +386,18 @@ class ArrangementDeemedUnreasonable(CaseEvent):
 # -- Table 3: other searches and enforcement --
 class FinancialInstitutionLeadFound(CaseEvent):
     institution: NonEmptyStr
-    account_ref: NonEmptyStr
+    account_ref: PersonalStr
     balance: Decimal | None = None
 
 
 class FieRequestSent(CaseEvent):
     institution: Literal["Commonwealth Bank"] = "Commonwealth Bank"
-    account_ref: NonEmptyStr
+    account_ref: PersonalStr
 
 
 class EmploymentLeadFound(CaseEvent):
     lead_id: NonEmptyStr
-    employer_name: NonEmptyStr
+    employer_name: PersonalStr
     source: Literal["DATA_MATCH_STP", "DATA_MATCH_TDF", "CUSTOMER_RECORD", "OTHER"]
     relates_to: Literal["CUSTOMER"] = "CUSTOMER"
 
@@ -406,12 +406,12 @@ class EmployerContactAttempted(CaseEvent):
     lead_id: NonEmptyStr
     attempt_no: int
     outcome: Literal["CUSTOMER_REACHED", "NOT_REACHED"]
-    note: NonEmptyStr
+    note: PersonalStr
 
 
 class ReturnedCorrespondenceProcessed(CaseEvent):
     outcome: Literal["NEW_CONTACT_DETAILS", "EMPLOYMENT", "FI_RELATIONSHIP", "NOTHING_NEW"]
-    detail: str = ""
+    detail: PersonalText = ""
 
 
 class GarnisheeAssessed(CaseEvent):
@@ -426,8 +426,8 @@ class GarnisheeAssessed(CaseEvent):
 
 class GarnisheeSubmitted(CaseEvent):
     garnishee_id: NonEmptyStr
-    garnishee_party: NonEmptyStr
-    submission_doc_name: NonEmptyStr
+    garnishee_party: PersonalStr
+    submission_doc_name: PersonalStr
     submitted_to: NonEmptyStr
 
 
@@ -446,7 +446,7 @@ class DebtRedressCheckActioned(CaseEvent):
     garnishee_id: NonEmptyStr
     check_id: NonEmptyStr
     result: Literal["CLEAR", "NOT_CLEAR"]
-    notes: str = ""
+    notes: PersonalText = ""
 
 
 class DebtRedressCheckApproved(CaseEvent):
@@ -479,19 +479,19 @@ class PropertySearchRecorded(CaseEvent):
     provider: Literal["RP_DATA"] = "RP_DATA"
     state: AustralianState
     successful: bool
-    property_details: str = ""
-    saved_doc_name: NonEmptyStr
+    property_details: PersonalText = ""
+    saved_doc_name: PersonalStr
 
 
 class EquifaxSearchRecorded(CaseEvent):
     successful: bool
-    new_information: str = ""
-    saved_doc_name: NonEmptyStr
+    new_information: PersonalText = ""
+    saved_doc_name: PersonalStr
 
 
 class LitigationReferralSent(CaseEvent):
     debt_ids: tuple[str, ...] = ()
-    referral_doc_name: NonEmptyStr
+    referral_doc_name: PersonalStr
     sent_to: Literal["POSITIONAL_MAILBOX", "OPERATIONAL_LEADER"]
 
 
@@ -504,7 +504,7 @@ class LitigationReferralDeclined(CaseEvent):
 
 
 class TravelPatternAssessed(CaseEvent):
-    evidence: tuple[str, ...]
+    evidence: tuple[PersonalText, ...]
     pattern_found: bool
 
 
@@ -542,7 +542,7 @@ class DpoNotified(CaseEvent):
 class DpoVaried(CaseEvent):
     is_decision: ClassVar[bool] = True
     dpo_id: NonEmptyStr
-    variation: NonEmptyStr
+    variation: PersonalStr
 
 
 class DpoRevoked(CaseEvent):
@@ -566,7 +566,7 @@ class DacRefused(CaseEvent):
 # -- Table 5: closing --
 class CaseClosureStarted(CaseEvent):
     reason: ClosureReason
-    detail: str = ""
+    detail: PersonalText = ""
 
 
 class RecoveryOptionsExhaustedRecorded(CaseEvent):
@@ -591,7 +591,7 @@ class ActorRelationshipEnded(CaseEvent):
 
 
 class CaseFileFinalised(CaseEvent):
-    location: NonEmptyStr
+    location: PersonalStr
 
 
 class CaseClosed(CaseEvent):
@@ -611,8 +611,8 @@ class ArchiveConsiderationRequested(CaseEvent):
 class VulnerabilityFlagRecorded(CaseEvent):
     flag_id: NonEmptyStr
     kind: VulnerabilityKind
-    source: NonEmptyStr
-    referral: str = ""
+    source: PersonalStr
+    referral: PersonalText = ""
     incident_ref: str = ""
 
 

@@ -14,6 +14,7 @@ from recoverycore.events._envelope import (
     NonEmptyStr,
     OptionalPersonal,
     PersonalStr,
+    PersonalText,
 )
 
 __all__ = [
@@ -126,14 +127,14 @@ class IncidentRef(_Value):
 class Behaviour(_Value):
     """A behaviour taken into consideration: a short label and what actually happened."""
 
-    label: NonEmptyStr
-    description: str
+    label: PersonalStr
+    description: PersonalText
 
 
 class Restriction(_Value):
     kind: RestrictionKind
-    scope: str = ""
-    notes: str = ""
+    scope: PersonalText = ""
+    notes: PersonalText = ""
 
 
 class ContactPoint(_Value):
@@ -169,13 +170,13 @@ class MspRecorded(MspEvent):
     program: Program
     msp_type: MspType
     triggering_incidents: tuple[IncidentRef, ...] = ()
-    vulnerabilities: tuple[str, ...] = ()
+    vulnerabilities: tuple[PersonalText, ...] = ()
     behaviours: tuple[Behaviour, ...]
     restrictions: tuple[Restriction, ...]
     start_date: date
     end_date: date
-    duration_reasons: str
-    alternatives_considered: str = ""
+    duration_reasons: PersonalText
+    alternatives_considered: PersonalText = ""
     omc_psso: ContactPoint
     customer_contact: CustomerContactDetails
 
@@ -199,7 +200,7 @@ class MspContactAttempted(MspEvent):
     person_contacted: PersonContacted = "CUSTOMER"
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
-    note_text: NonEmptyStr
+    note_text: PersonalStr
 
 
 class MspRepresentativeContacted(MspEvent):
@@ -208,12 +209,12 @@ class MspRepresentativeContacted(MspEvent):
     number_called: PersonalStr
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
-    note_text: NonEmptyStr
+    note_text: PersonalStr
 
 
 class MspNoteAdded(MspEvent):
     note_type: Literal["CONTACT", "DECISION", "POLICE_DELIVERY", "OTHER"]
-    text: NonEmptyStr
+    text: PersonalStr
 
 
 class MspCustomerInformed(MspEvent):
@@ -234,7 +235,7 @@ class MspIncidentLinked(MspEvent):
 
 class MspVulnerabilityFlagRecorded(MspEvent):
     flag: SafetyFlag
-    source: NonEmptyStr
+    source: PersonalStr
 
 
 class MspVulnerabilityFlagCleared(MspEvent):
@@ -244,7 +245,7 @@ class MspVulnerabilityFlagCleared(MspEvent):
 
 class MspSmsSent(MspEvent):
     reason_code: SmsReason
-    mobile_number_hash: str
+    mobile_number_hash: PersonalText
     multi_record_check: MultiRecordCheck
     smem_checked_at: LocalDatetime
     message_template_id: NonEmptyStr
@@ -297,14 +298,14 @@ class MspLetterReturnedToSender(MspEvent):
     letter_id: NonEmptyStr
     tracking_id: NonEmptyStr
     outcome_at: LocalDatetime
-    rts_reason: NonEmptyStr
+    rts_reason: PersonalStr
 
 
 class MspOneOffVariationGranted(MspEvent):
     is_decision: ClassVar[bool] = True
     appointment_at: LocalDatetime
     site: NonEmptyStr
-    purpose: NonEmptyStr
+    purpose: PersonalStr
 
 
 class MspReviewInvitationSent(MspEvent):

@@ -28,12 +28,13 @@ import weakref
 from collections.abc import Mapping
 from functools import cache
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel
 
 from recoverycore.errors import PersonalDataErased
+from recoverycore.events import normalise_crn
 from recoverycore.persistence._keys import (
     KeyStore,
     MemoryKeyStore,
@@ -50,6 +51,7 @@ __all__ = [
     "PersonalData",
     "PersonalDataErased",
     "is_token",
+    "legacy_subject_of_crn",
     "personal_data_for",
     "personal_spec",
     "protected_form",
@@ -84,6 +86,12 @@ def _ctr(key: bytes, iv: bytes) -> Any:
 
 def subject_of_crn(crn: str) -> str:
     """The key subject of a customer: their pseudonymous record id, as hex."""
+    return uuid5(_CUSTOMER_NS, normalise_crn(crn)).hex
+
+
+def legacy_subject_of_crn(crn: str) -> str:
+    """The key subject stores written before CRNs were normalised gave ``crn`` (spaces dropped,
+    upper case, dashes kept): ``forget`` destroys that key too."""
     return uuid5(_CUSTOMER_NS, "".join(crn.split()).upper()).hex
 
 
@@ -93,8 +101,26 @@ def is_token(value: object) -> bool:
 
 # -- which fields are personal --------------------------------------------------------------------
 Spec = dict[str, Any]
-"""Field name -> ``True`` (personal) or the spec of a nested model (applied to each item of a
-tuple or list of models)."""
+"""Field name -> ``True`` (personal: a text, or a tuple or list of texts) or the spec of a nested
+model (applied to each item of a tuple or list of models)."""
+
+
+def _is_mark(meta: object) -> bool:
+    extra = getattr(meta, "json_schema_extra", None)
+    return isinstance(extra, dict) and bool(extra.get("x-personal"))
+
+
+def _marked(annotation: Any) -> bool:
+    """Whether ``annotation`` is a personal text, or an optional, tuple or list of them
+    (``tuple[PersonalText, ...]``: the mark sits on the items)."""
+    if any(_is_mark(m) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _marked(get_args(annotation)[0])
+    if origin in (Union, UnionType, tuple, list):
+        return any(_marked(arg) for arg in get_args(annotation) if arg is not Ellipsis)
+    return False
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -111,8 +137,7 @@ def personal_spec(model: type[BaseModel]) -> Spec:
     """The personal fields of ``model`` (and of the models nested in it)."""
     spec: Spec = {}
     for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and extra.get("x-personal"):
+        if _is_mark(info) or _marked(info.annotation):
             spec[name] = True
             continue
         for nested in _models_in(info.annotation):
@@ -128,8 +153,11 @@ def _apply(obj: dict[str, Any], spec: Spec, fn: Any) -> None:
         if value is None:
             continue
         if sub is True:
-            if isinstance(value, str) and value:
-                obj[name] = fn(value)
+            if isinstance(value, str):
+                if value:
+                    obj[name] = fn(value)
+            elif isinstance(value, list | tuple):
+                obj[name] = type(value)(fn(v) if isinstance(v, str) and v else v for v in value)
         elif isinstance(value, dict):
             _apply(value, sub, fn)
         elif isinstance(value, list | tuple):
@@ -293,14 +321,22 @@ class PersonalData:
         subject = subject_of_crn(crn)
         if self._key(subject) is None:
             return None
-        return self.seal(subject, crn)
+        return self.seal(subject, normalise_crn(crn))
 
     # whole events
     def protect(self, state: dict[str, Any], spec: Spec, aggregate_id: UUID) -> None:
         """Replace the personal fields of a stored event's state by tokens, in place."""
         crn = state.get("crn") if isinstance(state.get("crn"), str) else None
-        subject = self.subject_for(aggregate_id, crn)
-        _apply(state, spec, lambda v: v if is_token(v) else self.seal(subject, v))
+        subjects: list[str] = []
+
+        def seal(value: str) -> str:
+            if is_token(value):
+                return value
+            if not subjects:  # only events with a personal value need their customer
+                subjects.append(self.subject_for(aggregate_id, crn))
+            return self.seal(subjects[0], value)
+
+        _apply(state, spec, seal)
 
     def reveal_fields(self, state: dict[str, Any], spec: Spec) -> None:
         """Replace the tokens in a stored event's personal fields by their plaintext."""
@@ -319,7 +355,10 @@ class PersonalData:
         return obj
 
     def forget(self, crn: str) -> ForgetResult:
-        subject = subject_of_crn(crn)
+        return self.forget_subject(subject_of_crn(crn))
+
+    def forget_subject(self, subject: str) -> ForgetResult:
+        """Destroy one key subject's key (see :func:`recoverycore.forget`)."""
         aggregates = self.keys.aggregates_of(subject)
         destroyed = self.keys.destroy(subject)
         self._cache[subject] = None

@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.events import Actor, DomainEvent, Role
+from recoverycore.events import Actor, DomainEvent, Role, normalise_crn
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
 from recoverycore.events.safeguards import (
@@ -39,13 +39,9 @@ _OWNER_NS = UUID("a4d2e9b7-1c3f-4e68-9a0b-7e5f3c2d1b80")
 SAFETY_FLAGS = frozenset({"SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT"})
 
 
-def _normal(crn: str) -> str:
-    return "".join(crn.split()).upper()
-
-
 def customer_id(crn: str) -> UUID:
     """The customer's record (all their plans and cases)."""
-    return uuid5(_CUSTOMER_NS, _normal(crn))
+    return uuid5(_CUSTOMER_NS, normalise_crn(crn))
 
 
 def owner_id(aggregate_id: UUID) -> UUID:

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import Field
 
 from recoverycore.aggregates._decider import Command
-from recoverycore.events import NonEmptyStr
+from recoverycore.events import Crn, NonEmptyStr
 from recoverycore.events.cmr import (
     AllocationSource,
     AustralianState,
@@ -36,7 +36,7 @@ class CaseCommand(Command):
 class AllocateCase(CaseCommand):
     """C1: allocate a customer to an SRT/TRT case manager."""
 
-    crn: NonEmptyStr
+    crn: Crn
     customer: CustomerName
     team: Team
     case_manager_id: NonEmptyStr

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from recoverycore.aggregates._decider import Command
-from recoverycore.events import MAX_INT, NonEmptyStr
+from recoverycore.events import MAX_INT, Crn, NonEmptyStr
 from recoverycore.events.msp import (
     Behaviour,
     CallOutcome,
@@ -36,7 +36,7 @@ class MspCommand(Command):
 class RecordMsp(MspCommand):
     """M1: record a reactive (after an incident) or proactive (vulnerabilities) MSP."""
 
-    crn: NonEmptyStr
+    crn: Crn
     program: Program
     msp_type: MspType
     triggering_incidents: tuple[IncidentRef, ...] = ()

@@ -1,0 +1,35 @@
+"""The one spelling of a Customer Reference Number (CRN) used wherever a CRN is a key."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from recoverycore.events._envelope import PERSONAL
+
+__all__ = ["Crn", "normalise_crn"]
+
+_DROPPED = frozenset({"Zs", "Zl", "Zp", "Pd", "Cf", "Cc"})
+"""Separators, dashes, invisible format characters and control characters (tabs, newlines)."""
+
+
+def normalise_crn(crn: str) -> str:
+    """The canonical spelling of ``crn``: compatibility forms folded (NFKC: full-width digits
+    become digits), spaces, dashes and invisible characters dropped, letters upper case.
+    ``"123-456 789a"``, ``"123456789A"`` and ``"１２３４５６７８９Ａ"`` are one customer."""
+    folded = unicodedata.normalize("NFKC", crn)
+    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DROPPED).upper()
+
+
+def _canonical(crn: str) -> str:
+    normal = normalise_crn(crn)
+    if not normal:
+        raise ValueError("a CRN needs letters or digits (spaces and dashes are dropped)")
+    return normal
+
+
+Crn = Annotated[str, AfterValidator(_canonical), Field(json_schema_extra=PERSONAL)]
+"""A CRN as a command gives it: stored in its canonical spelling (:func:`normalise_crn`), so
+``forget`` and every query by CRN find the customer however the officer typed it."""
