@@ -174,7 +174,7 @@ def test_the_json_report_summarises_the_demo_case_and_the_path_it_took(demo_db: 
     report = _report(demo_db, DEMO_CASE_ID)
     s = report.summary
     assert (s.subject_type, s.status, s.stage) == ("CaseManagedRecovery", "ARCHIVED", "CLOSED")
-    assert (s.officer_id, s.team, s.crn) == ("CM-3012", "SRT", "311 204 557J")
+    assert (s.officer_id, s.team, s.crn) == ("CM-3012", "SRT", "311204557J")
     assert s.customer == "Alex Citizen"
     assert s.actions == s.version == len(report.events) == 39
     assert s.ended_at is not None

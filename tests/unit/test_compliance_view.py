@@ -25,7 +25,7 @@ from recoverycore.aggregates import msp
 from recoverycore.aggregates.cmr import CaseCommand
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.cli.demo import DEMO_CASE_START, run_case_demo
-from recoverycore.events import DomainEvent
+from recoverycore.events import DomainEvent, normalise_crn
 from recoverycore.events import cmr as events
 from recoverycore.events.cmr import CaseEvent, DayCount
 from recoverycore.events.msp import MspNoteAdded
@@ -46,6 +46,8 @@ from recoverycore.testing import CaseBuilder, case_builder, given, msp_builder
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 CRN = "311 204 557J"
+STORED_CRN = normalise_crn(CRN)
+"""The CRN as commands store it (and the views hold it): its canonical spelling."""
 """The case builder's customer."""
 E = TypeVar("E", bound=DomainEvent)
 
@@ -202,7 +204,7 @@ def test_the_demo_case_run_with_its_policies_breaks_no_rule_and_shows_its_garnis
     assert garnishee.placed_by == "CM-3012"
     assert garnishee.placed_at == datetime(2026, 4, 17, 11, 0, tzinfo=SYDNEY)
     [customer] = answer.contacts
-    assert customer.crn == "311 204 557J"
+    assert customer.crn == STORED_CRN
     assert [(w.label, w.contacts, w.over_cap) for w in customer.weeks] == [
         ("2026-W10", 3, False),  # two pre-call SMS and a voicemail on Monday 2 March
         ("2026-W11", 2, False),  # the Q190 and the Q289
@@ -246,7 +248,7 @@ def test_a_team_leader_sees_a_customers_actual_contacts_per_iso_week_and_calenda
         ],
     )
 
-    answer = compliance(office.view(), as_of=b.day(31), crn=CRN)
+    answer = compliance(office.view(), as_of=b.day(31), crn=STORED_CRN)
 
     [customer] = answer.contacts
     assert customer.contacts == 5  # the unanswered calls are attempts, not actual contacts
@@ -496,7 +498,7 @@ def test_a_letter_whose_response_period_passed_is_listed_until_its_review_is_com
     assert within_period.unreviewed_letters == ()
     [letter] = overdue.unreviewed_letters
     assert (letter.letter_id, letter.code, letter.purpose) == ("Q190-1", "Q190", "FINAL_OPTION")
-    assert (letter.crn, letter.respond_by) == (CRN, date(2026, 3, 19))
+    assert (letter.crn, letter.respond_by) == (STORED_CRN, date(2026, 3, 19))
     assert letter.issued_at == b.day(2, 9, 30)
     assert {(f.kind, f.status) for f in letter.follow_ups} == {
         ("Q190_RESPONSE_REVIEW", "DUE"),
@@ -549,9 +551,9 @@ def test_pauses_and_flags_are_in_force_from_when_they_are_recorded_until_resumed
     office.record(b.day(4), b.clear_flag())
     view = office.view()
 
-    paused_and_flagged = compliance(view, as_of=b.day(2, 12), crn=CRN)
-    resumed = compliance(view, as_of=b.day(3, 12), crn=CRN)
-    cleared = compliance(view, as_of=b.day(4, 12), crn=CRN)
+    paused_and_flagged = compliance(view, as_of=b.day(2, 12), crn=STORED_CRN)
+    resumed = compliance(view, as_of=b.day(3, 12), crn=STORED_CRN)
+    cleared = compliance(view, as_of=b.day(4, 12), crn=STORED_CRN)
 
     [pause] = paused_and_flagged.pauses
     assert (pause.subject_id, pause.pause_id, pause.paused_at) == (str(b.case_id), "P-1", b.day(1))
@@ -585,7 +587,7 @@ def test_the_view_answers_for_one_customer_or_one_case_when_asked() -> None:
     assert [b.subject_id for b in everyone.breaches] == [str(first.case_id)]
     assert [c.subject_ids for c in second_customer.contacts] == [(str(second.case_id),)]
     assert second_customer.breaches == ()
-    assert [(b.rule_id, b.crn) for b in first_case.breaches] == [("X-R6", CRN)]
+    assert [(b.rule_id, b.crn) for b in first_case.breaches] == [("X-R6", STORED_CRN)]
     assert first_case.contacts == ()
 
 

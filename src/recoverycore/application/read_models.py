@@ -33,6 +33,7 @@ from recoverycore.application.holidays import holidays_for
 from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.errors import AggregateNotFound
+from recoverycore.events import normalise_crn
 from recoverycore.persistence import PersonalData, StoreKind, personal_data_for, store_kind
 from recoverycore.projections import (
     DEFAULT_BATCH_SIZE,
@@ -244,9 +245,10 @@ class ReadModels:
 
     # -- personal data ---------------------------------------------------------------------------
     def _stored_crn(self, crn: str) -> str:
-        # A protected store's views hold a CRN as its (deterministic) token.
+        # A protected store's views hold a CRN as its (deterministic) token; a plain store's, in
+        # its canonical spelling.
         if self.personal is None:
-            return crn
+            return normalise_crn(crn)
         return self.personal.token_for_crn(crn) or crn
 
     def _reveal(self, answer: _Answer) -> _Answer:
