@@ -193,9 +193,10 @@ def run_demo(
             number_called="0412 000 318",
             outcome="ENGAGED_SUCCESSFUL",
             topics_covered=tuple(sorted(msp.CALL_CHECKLIST)),
-            note_text="Explained the reasons, duration, behaviours, the full face-to-face "
-            "restriction and trespass risk, access by phone via OMC; confirmed his details; "
-            "letter and card to follow.",
+            note_text="Spoke with Jordan TAYLOR (CRN 204 567 891K) on 0412 000 318. Explained "
+            "the reasons, duration, behaviours, the full face-to-face restriction and trespass "
+            "risk, access by phone via OMC; confirmed his details (14 Wattle St); letter and "
+            "card to follow.",
         ),
         advance=later(hours=1),
     )
@@ -398,7 +399,7 @@ def run_case_demo(
                 number="0413 555 010",
                 outcome=outcome,
                 voicemail_left=voicemail,
-                note=f"Called 0413 555 010 at {hour}:05, {outcome.lower()}; "
+                note=f"Called Alex CITIZEN on 0413 555 010 at {hour}:05, {outcome.lower()}; "
                 "voicemail gave name and number only.",
             ),
             at=(2026, 3, 2, hour, 5),
