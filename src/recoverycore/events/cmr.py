@@ -591,7 +591,8 @@ class ActorRelationshipEnded(CaseEvent):
 
 
 class CaseFileFinalised(CaseEvent):
-    location: PersonalStr
+    location: NonEmptyStr
+    """``case file`` or ``no case file`` (recorded by the aggregate, not written by an officer)."""
 
 
 class CaseClosed(CaseEvent):
