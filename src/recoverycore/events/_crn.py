@@ -19,8 +19,14 @@ def normalise_crn(crn: str) -> str:
     """The canonical spelling of ``crn``: compatibility forms folded (NFKC: full-width digits
     become digits), spaces, dashes and invisible characters dropped, letters upper case.
     ``"123-456 789a"``, ``"123456789A"`` and ``"１２３４５６７８９Ａ"`` are one customer."""
-    folded = unicodedata.normalize("NFKC", crn)
-    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DROPPED).upper()
+    text = crn
+    for _ in range(8):  # until nothing changes: folding, dropping and upper-casing interact
+        folded = unicodedata.normalize("NFKC", text)
+        kept = "".join(ch for ch in folded if unicodedata.category(ch) not in _DROPPED).upper()
+        if kept == text:
+            break
+        text = kept
+    return text
 
 
 def _canonical(crn: str) -> str:
