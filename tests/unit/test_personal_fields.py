@@ -67,6 +67,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
                 "exclusions",
                 "recipients",
                 "legislation_cited",
+                "attention",  # LetterIssued: "Attention Payroll" on the Q609 to an employer
                 "marking",
                 "tracking_status",
                 "warning_relied_on",

@@ -317,7 +317,7 @@ class LetterIssued(CaseEvent):
     respond_by: date
     counts_as_garnishee_warning: bool
     legislation_cited: str = ""
-    attention: PersonalText = ""
+    attention: str = ""
     marking: str = ""
     tracking_id: str = ""
     employment_lead_id: str = ""
