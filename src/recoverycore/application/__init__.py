@@ -33,12 +33,14 @@ from recoverycore.application.policies import (
 from recoverycore.application.read_models import AuditReport, ReadModels, StateAsOf, follow_views
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.application.verify import Finding, VerifyResult, verify
+from recoverycore.errors import AggregateNotFound
 from recoverycore.persistence import resolve_store_env
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
     "FOLLOWERS",
     "HOLIDAY_STATES",
+    "AggregateNotFound",
     "AuditReport",
     "Clock",
     "Finding",

@@ -142,6 +142,11 @@ class ReadModels:
     def names(self) -> tuple[str, ...]:
         return tuple(self._views)
 
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        """The logs the views read, by application name (the report reads stored events)."""
+        return self._sources
+
     def backlog(self) -> dict[str, int]:
         """Events recorded but not yet applied, per view (an upper bound when a view reads only
         some event types)."""

@@ -75,7 +75,8 @@ def report_command(
 ) -> None:
     """One self-contained report of a plan or case for an auditor: summary, hash-chain
     verification, the procedure's state machine with the path taken, the timeline of actions,
-    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify)."""
+    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify, or the
+    audit view's rows differ from the stored events)."""
     # Imported here: the report's rendering is only needed by this command.
     from recoverycore.report import build_report, format_for, render, report_schemas
 
@@ -104,6 +105,10 @@ def report_command(
         )
     if not report.verification.ok:
         err.print("[red]The record's hash chain does not verify:[/] see the report.")
+        raise typer.Exit(code=1)
+    for discrepancy in report.view_discrepancies:
+        err.print(f"[red]The audit view is not to be trusted:[/] {escape(discrepancy.text)}.")
+    if report.view_discrepancies:
         raise typer.Exit(code=1)
 
 

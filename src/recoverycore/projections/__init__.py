@@ -53,10 +53,17 @@ from recoverycore.projections._view import (
     Statement,
     ViewDefinition,
     Write,
+    as_of_text,
     fact_decoder,
     utc_text,
 )
-from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
+from recoverycore.projections.audit import (
+    AuditEntry,
+    AuditView,
+    FollowUpRecord,
+    Timeline,
+    ViewDiscrepancy,
+)
 from recoverycore.projections.compliance import (
     Compliance,
     ComplianceBreach,
@@ -99,11 +106,13 @@ __all__ = [
     "Timeline",
     "UnreadableNotification",
     "ViewDefinition",
+    "ViewDiscrepancy",
     "ViewProjection",
     "ViewRecorder",
     "Workload",
     "WorkloadView",
     "Write",
+    "as_of_text",
     "catch_up",
     "event_id_of",
     "fact_decoder",
