@@ -6,7 +6,7 @@ the stored events instead."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -157,7 +157,5 @@ def test_on_postgres_too_a_forged_audit_view_row_is_named(
                 _POSTGRES[name].format(id="%s"), (*params, str(DEMO_CASE_ID))
             )
             assert changed.rowcount == 1
-        report: Callable[[str], str] = lambda fmt: render(  # noqa: E731
-            build_report(models, DEMO_CASE_ID), fmt
-        )
-        _assert_flagged(report("html"), report("json"), name)
+        report = build_report(models, DEMO_CASE_ID)
+        _assert_flagged(render(report, "html"), render(report, "json"), name)
