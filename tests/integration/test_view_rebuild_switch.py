@@ -4,6 +4,7 @@ the view ends equal to a clean build, row for row, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
@@ -15,15 +16,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any, cast
+from unittest import mock
 
 import pytest
 import structlog
-from eventsourcing.persistence import ApplicationRecorder, Tracking
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Tracking
+from hypothesis import given
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp
-from recoverycore.application.policies import run_policies
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.persistence import sqlite_env
 from recoverycore.projections import (
     VIEWS,
@@ -35,8 +39,18 @@ from recoverycore.projections import (
     open_view,
     opened,
     rebuild,
+    sources_of,
 )
-from view_support import Deliveries, deliveries, notification_ids, record_demo_copies
+from view_support import (
+    Deliveries,
+    deliveries,
+    fresh_view,
+    is_level,
+    notification_ids,
+    rebuilt,
+    record_demo_copies,
+    stopping_after,
+)
 
 DEFINITIONS: tuple[type[ViewDefinition], ...] = (*VIEWS.values(), Deliveries)
 TESTS = Path(__file__).parents[1]
@@ -131,8 +145,9 @@ def _pending_batches(view: ViewRecorder, sources: Mapping[str, Source]) -> Calla
         read = sources[name].recorder.select_notifications(
             start=position, limit=100_000, topics=topics, inclusive_of_start=False
         )
-        writes = [w for n in read for w in view.definition.writes(sources[name].decode(n))]
-        batches.append((writes, Tracking(name, read[-1].id), position))
+        if read:
+            writes = [w for n in read for w in view.definition.writes(sources[name].decode(n))]
+            batches.append((writes, Tracking(name, read[-1].id), position))
 
     def apply() -> None:
         for writes, tracking, after in batches:
@@ -318,3 +333,100 @@ def test_a_rebuilt_sqlite_view_keeps_its_indexes_under_the_tag_it_was_built_with
             )
         ]
     assert len(indexes) == 2, indexes
+
+
+# -- any interleaving of a follower's batches with a rebuild ------------------------------------
+@pytest.fixture(scope="module")
+def memory_store() -> Iterator[dict[str, Source]]:
+    """Two copies of the demo plan and case, in memory."""
+    with capture_logs():
+        policies = run_policies()
+        record_demo_copies(policies.get(RecoveryApp), 2)
+    try:
+        yield sources_of([policies.get(RecoveryApp), policies.get(FollowUpPolicy)])
+    finally:
+        policies.stop()
+
+
+class _Counting:
+    """A log that runs ``meanwhile`` once, just after its ``at``-th read (counted over every log
+    that shares ``reads``)."""
+
+    def __init__(self, source: Source, reads: list[int], at: int, meanwhile: Callable[[], object]):
+        self.source, self.reads, self.at = source, reads, at
+        self.meanwhile: list[Callable[[], object]] = [meanwhile]
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        read = self.source.recorder.select_notifications(*args, **kwargs)
+        self.reads[0] += 1
+        if self.reads[0] == self.at and self.meanwhile:
+            self.meanwhile.pop()()
+        return read
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source.recorder, name)
+
+
+@given(
+    definition=st.sampled_from(DEFINITIONS),
+    behind=st.integers(0, 8),
+    follower_batch=st.integers(5, 60),
+    rebuild_batch=st.integers(5, 80),
+    at=st.integers(1, 40),
+    pending_first=st.booleans(),
+)
+def test_a_follower_acting_at_any_moment_of_a_rebuild_leaves_a_clean_view(
+    memory_store: dict[str, Source],
+    definition: type[ViewDefinition],
+    behind: int,
+    follower_batch: int,
+    rebuild_batch: int,
+    at: int,
+    pending_first: bool,
+) -> None:
+    """The follower is some batches behind and has read its next batch; at the ``at``-th read
+    of the rebuild (or just before it switches, if it reads fewer times) it commits that batch
+    (or first catches up a batch of its own); then the rebuild switches and the follower reads
+    on. The view ends as a clean build, each event applied once."""
+    sources = memory_store
+    follower = fresh_view(definition)
+    total = len(notification_ids(sources, definition))
+    catch_up(follower, sources, batch_size=follower_batch)
+    if behind:  # start again, and stop that many batches short of the end
+        follower = fresh_view(definition)
+        batches = max(1, -(-total // follower_batch) - behind)
+        catch_up(follower, sources, batch_size=follower_batch, **stopping_after(batches))
+    pending = _pending_batches(follower, sources) if not is_level(follower, sources) else None
+
+    def follower_acts() -> None:
+        if pending is not None and pending_first:
+            with contextlib.suppress(IntegrityError):
+                pending()
+        catch_up(follower, sources, batch_size=follower_batch, **stopping_after(1))
+        if pending is not None and not pending_first:
+            with contextlib.suppress(IntegrityError):  # refused: read past, as catch_up does
+                pending()
+
+    reads = [0]
+    counting = {
+        name: Source(
+            name, cast(ApplicationRecorder, _Counting(s, reads, at, follower_acts)), s.decode
+        )
+        for name, s in sources.items()
+    }
+    switch = follower.switch
+
+    def acts_then_switches(build: ViewRecorder, tail: Any) -> int:
+        for source in counting.values():
+            waiting = cast(_Counting, source.recorder).meanwhile
+            if waiting:
+                waiting.pop()()
+            reads[0] = -(10**9)  # the switch's own reads run nothing
+        return switch(build, tail)
+
+    with mock.patch.object(follower, "switch", acts_then_switches):
+        rebuild(follower, counting, batch_size=rebuild_batch)
+    catch_up(follower, sources, batch_size=follower_batch)
+    assert follower.dump() == rebuilt(definition, sources).dump()
+    if definition is Deliveries:
+        assert deliveries(follower) == notification_ids(sources)
