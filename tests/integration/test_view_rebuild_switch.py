@@ -430,3 +430,22 @@ def test_a_follower_acting_at_any_moment_of_a_rebuild_leaves_a_clean_view(
     assert follower.dump() == rebuilt(definition, sources).dump()
     if definition is Deliveries:
         assert deliveries(follower) == notification_ids(sources)
+
+
+def test_a_batch_read_before_the_views_tables_were_made_again_is_refused(
+    store: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    """The cause of the old loss: a batch read after position p, applied once the view's
+    position row was gone, was recorded as if the view held everything up to its end."""
+    env, _ = store
+    env = {**env, "DELIVERIES_SQLITE_DBNAME": str(tmp_path / "deliveries.db")}
+    _record(env, 1)
+    with opened(env) as sources:
+        view = open_view(Deliveries, env)
+        catch_up(view, sources, **stopping_after(1), batch_size=20)
+        commit_pending = _pending_batches(view, sources)
+        view.reset()
+        with pytest.raises(IntegrityError):
+            commit_pending()
+        catch_up(view, sources)
+        assert deliveries(view) == notification_ids(sources)

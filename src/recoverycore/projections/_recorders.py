@@ -282,8 +282,12 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         self.select_max_tracking_id_statement = (
             f"SELECT MAX(notification_id) FROM {table} WHERE application_name=?"
         )
+        # A batch read after position ``after`` > 0 needs the position row to still say so: a
+        # missing row (the view's tables were dropped and made again) refuses it too.
         self._advance_statement = (
-            f"INSERT INTO {table} VALUES (:application_name, :notification_id) "
+            f"INSERT INTO {table} SELECT :application_name, :notification_id "
+            f"WHERE :after = 0 OR EXISTS (SELECT 1 FROM {table} "
+            "WHERE application_name = :application_name) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
             f"WHERE {table}.notification_id = :after AND :after < :notification_id "
             "RETURNING notification_id"
@@ -448,8 +452,11 @@ def _postgres_view_recorders(definition: type[ViewDefinition]) -> type[ViewRecor
             self.prefix = f'"{schema}".' if schema else ""
             self.index_tag = tag or self._live_tag()
             self.sql_create_statements.extend(SQL(self._text(ddl)) for ddl in self._ddl())
+            # As on SQLite: after > 0 also needs the position row to exist.
             self._advance_statement = SQL(
-                "INSERT INTO {0} VALUES (%(application_name)s, %(notification_id)s) "
+                "INSERT INTO {0} SELECT %(application_name)s::text, %(notification_id)s::bigint "
+                "WHERE %(after)s::bigint = 0 OR EXISTS (SELECT 1 FROM {0} "
+                "WHERE application_name = %(application_name)s::text) "
                 "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
                 "%(notification_id)s WHERE {0}.notification_id = %(after)s "
                 "AND %(after)s < %(notification_id)s RETURNING notification_id"
