@@ -120,6 +120,13 @@ def test_an_unreadable_event_stops_only_its_record_in_every_view(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert f"stopped at {damaged} (version 3" in result.output
 
+    # Its report says where it cannot be read, rather than failing with a raw error.
+    result = CliRunner().invoke(cli, ["report", damaged, "--db", env["SQLITE_DBNAME"]])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    said = " ".join(result.output.split())  # as the console wrapped it
+    assert f"event 3 of {damaged} cannot be read back" in said
+
 
 def test_a_view_fed_in_batches_of_one_stops_at_the_same_event(tmp_path: Path) -> None:
     """The problem row commits with the batch that met the event: exactly once, whatever the

@@ -33,7 +33,7 @@ from recoverycore.application.policies import (
 from recoverycore.application.read_models import AuditReport, ReadModels, StateAsOf, follow_views
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.application.verify import Finding, VerifyResult, verify
-from recoverycore.errors import AggregateNotFound
+from recoverycore.errors import AggregateNotFound, UnreadableEvent
 from recoverycore.persistence import resolve_store_env
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "SimulatedClock",
     "StateAsOf",
     "SystemClock",
+    "UnreadableEvent",
     "VerifyResult",
     "australian_holidays",
     "follow",

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from recoverycore import AggregateNotFound, forget, verify
+from recoverycore import AggregateNotFound, UnreadableEvent, forget, verify
 from recoverycore.application import resolve_store_env
 from recoverycore.cli._app import (
     AsOfOption,
@@ -93,6 +93,9 @@ def report_command(
             report = build_report(models, subject_id, as_of=when, version=version)
         except AggregateNotFound as missing:
             err.print(f"[red]{missing}[/] Check the id, the time, and the store (--db).")
+            raise typer.Exit(code=1) from None
+        except UnreadableEvent as unreadable:
+            err.print(f"[red]No report:[/] {escape(str(unreadable))}")
             raise typer.Exit(code=1) from None
     text = render(report, chosen)
     if output is None:

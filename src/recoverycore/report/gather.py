@@ -15,7 +15,14 @@ from pydantic import BaseModel
 
 from recoverycore._version import __version__
 from recoverycore.aggregates import cmr, decider_of_event, msp
-from recoverycore.application import AggregateNotFound, ReadModels, StateAsOf, VerifyResult, verify
+from recoverycore.application import (
+    AggregateNotFound,
+    ReadModels,
+    StateAsOf,
+    UnreadableEvent,
+    VerifyResult,
+    verify,
+)
 from recoverycore.events import ENVELOPE_FIELDS, DomainEvent
 from recoverycore.projections import (
     CASE,
@@ -168,7 +175,14 @@ def _stored_facts(
             topic=stored.topic,
             state=stored.state,
         )
-        fact = source.decode(notification)
+        try:
+            fact = source.decode(notification)
+            audit_view.event_row(fact)
+        except Exception as error:  # damaged: say where, as the views do
+            reason = f"{type(error).__name__}: {error}"
+            raise UnreadableEvent(
+                RECOVERY_APPLICATION, UUID(sid), stored.originator_version, reason
+            ) from error
         if version is not None and fact.version > version:
             break
         if cutoff is None or utc_text(fact.data["recorded_at"]) <= cutoff:
@@ -234,7 +248,8 @@ def build_report(
     application.verify` on the store ``models`` reads (for an in-memory system, pass
     ``verify(apps=[...], aggregate_id=...)``). Raises
     :class:`~recoverycore.errors.AggregateNotFound` when nothing was recorded on
-    ``subject_id`` by then.
+    ``subject_id`` by then, :class:`~recoverycore.errors.UnreadableEvent` when one of its
+    stored events cannot be read.
     """
     sid = str(subject_id)
     if verification is None:
