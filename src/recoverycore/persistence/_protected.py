@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import EventStore, Mapper
+from eventsourcing.application import Application, Cache, LRUCache, ProcessingEvent, Repository
+from eventsourcing.persistence import EventStore, Mapper, Recording
 from eventsourcing.utils import strtobool
 
 from recoverycore.persistence._chain import ChainedEventStore, chain_key_from
 from recoverycore.persistence._mapper import PydanticMapper
-from recoverycore.persistence._personal import personal_data_for
+from recoverycore.persistence._personal import PersonalData, personal_data_for
 
 __all__ = ["HASH_CHAIN", "ProtectedStorage"]
 
@@ -29,7 +29,17 @@ class ProtectedStorage(Application[UUID]):
     - Its mappers (its own and those reading the applications it follows) share the store's
       :class:`~recoverycore.persistence.PersonalData` unless
       ``RECOVERYCORE_PERSONAL_DATA=plain``.
+    - Its events are recorded in a unit of work of the personal data: a command that fails after
+      its personal fields were encrypted leaves no customer key or link behind.
+    - Its repository drops the states it keeps in memory when a customer was forgotten anywhere
+      (the key store's generation moved), so no plaintext outlives a ``forget``.
     """
+
+    @property
+    def personal(self) -> PersonalData | None:
+        """The store's personal data (``None`` when it keeps personal data plain)."""
+        mapper = self.mapper
+        return mapper.personal if isinstance(mapper, PydanticMapper) else None
 
     def construct_mapper(self) -> Mapper[UUID]:
         mapper = super().construct_mapper()
@@ -42,8 +52,50 @@ class ProtectedStorage(Application[UUID]):
             return super().construct_event_store()
         return ChainedEventStore(self.mapper, self.recorder, key=chain_key_from(self.env))
 
+    def construct_repository(self) -> Repository[UUID]:
+        repository = super().construct_repository()
+        personal = self.personal
+        if personal is not None and repository.cache is not None:
+            repository.cache = _ForgettingCache(personal, repository.cache)
+        return repository
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        personal = self.personal
+        if personal is None:
+            return super()._record(processing_event)
+        with personal.unit_of_work():
+            return super()._record(processing_event)
+
     def follow(self, name: str, log: Any) -> None:
         super().follow(name, log)  # type: ignore[misc]
         mapper = self.mappers[name]  # type: ignore[attr-defined]
         if isinstance(mapper, PydanticMapper) and isinstance(self.mapper, PydanticMapper):
             mapper.personal = self.mapper.personal
+
+
+class _ForgettingCache(Cache[UUID, Any]):
+    """A repository's cache of states (which hold personal data in plaintext) that empties
+    itself whenever the key store's generation has moved since it last looked."""
+
+    def __init__(self, personal: PersonalData, inner: Cache[UUID, Any]) -> None:
+        super().__init__()
+        self._personal = personal
+        self._inner = inner
+        self._generation = personal.generation()
+
+    def _check(self) -> None:
+        generation = self._personal.generation()
+        if generation != self._generation:
+            inner = self._inner
+            if isinstance(inner, LRUCache):
+                inner.clear()
+            else:
+                inner.cache.clear()
+            self._generation = generation
+
+    def get(self, key: UUID, *, evict: bool = False) -> Any:
+        self._check()
+        return self._inner.get(key, evict=evict)
+
+    def put(self, key: UUID, value: Any) -> Any:
+        return self._inner.put(key, value)
