@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
@@ -404,7 +404,8 @@ class SQLiteKeyStore(_SqlKeyStore):
         with self._lock, self._connection() as conn:
             # A key file the first versions wrote uses a write-ahead log: leave it (it can only
             # be left while no other process has the file open; destroy() copes with either).
-            conn.execute("PRAGMA journal_mode = DELETE")
+            with suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode = DELETE")
         with self.transaction() as c:
             for ddl in self.ddl():
                 c.execute(ddl)
@@ -481,7 +482,10 @@ class SQLiteKeyStore(_SqlKeyStore):
                 # Rebuild the file without free pages, and leave no log beside it (a key file
                 # the first versions wrote uses a write-ahead log: fold it in and leave it).
                 conn.execute("VACUUM")
-                mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+                try:
+                    mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+                except sqlite3.OperationalError:
+                    mode = "wal"  # another process has it open: it stays a write-ahead log
                 if mode.lower() == "wal":
                     busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                     if busy:

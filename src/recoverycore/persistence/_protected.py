@@ -88,7 +88,10 @@ class _ForgettingCache(Cache[UUID, Any]):
         if generation != self._generation:
             inner = self._inner
             if isinstance(inner, LRUCache):
-                inner.clear()
+                with inner.lock:  # its clear() only resets the recency list
+                    inner.cache.clear()
+                    inner.clear()
+                    inner.full = False
             else:
                 inner.cache.clear()
             self._generation = generation
