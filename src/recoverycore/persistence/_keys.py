@@ -401,11 +401,10 @@ class SQLiteKeyStore(_SqlKeyStore):
             raise KeyStoreMissing(
                 self.where, "it is missing, but the store holds customers' encrypted data"
             )
-        with self._lock, self._connection() as conn:
-            # A key file the first versions wrote uses a write-ahead log: leave it (it can only
-            # be left while no other process has the file open; destroy() copes with either).
-            with suppress(sqlite3.OperationalError):
-                conn.execute("PRAGMA journal_mode = DELETE")
+        # A key file the first versions wrote uses a write-ahead log: leave it (it can only be
+        # left while no other process has the file open; destroy() copes with either).
+        with self._lock, self._connection() as conn, suppress(sqlite3.OperationalError):
+            conn.execute("PRAGMA journal_mode = DELETE")
         with self.transaction() as c:
             for ddl in self.ddl():
                 c.execute(ddl)
