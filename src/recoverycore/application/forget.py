@@ -33,7 +33,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.errors import ForgetIncomplete
+from recoverycore.errors import ForgetIncomplete, KeyStoreMissing
 from recoverycore.persistence import (
     ALL_APPLICATIONS,
     ERASED,
@@ -51,6 +51,7 @@ __all__ = [
     "PERSONAL_DATA",
     "ForgetIncomplete",
     "Forgotten",
+    "KeyStoreMissing",
     "PersonalDataErased",
     "forget",
     "personal_data_for",

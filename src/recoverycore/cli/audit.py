@@ -14,9 +14,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from recoverycore import AggregateNotFound, forget, verify
+from recoverycore import AggregateNotFound, InvalidCommand, forget, verify
 from recoverycore.application import resolve_store_env
 from recoverycore.application.backup import backup
+from recoverycore.application.forget import ForgetIncomplete, KeyStoreMissing
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -28,7 +29,6 @@ from recoverycore.cli._app import (
     app,
 )
 from recoverycore.cli._tables import console, err, print_verification
-from recoverycore.errors import ForgetIncomplete, InvalidCommand, KeyStoreMissing
 
 
 class ReportFormatName(StrEnum):
