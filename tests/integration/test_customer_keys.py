@@ -331,6 +331,47 @@ def test_forget_on_a_first_version_key_file_in_wal_mode_tombstones_and_says_the_
     assert key not in _files(tmp_path)
 
 
+def test_forget_on_postgres_with_a_session_holding_the_key_table_fails_loudly_then_destroys(
+    pg_server: PgServer, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PostgresKeyStore, "busy_timeout", 1.0)
+    env = pg_server.env(pg_database)
+    _demo(env)
+    with pg_server.connect(pg_database) as admin:
+        shown = admin.execute("SHOW data_directory").fetchone()
+        assert shown is not None
+        data = Path(str(shown[0]))
+        keys = [bytes(k) for (k,) in admin.execute("SELECT key FROM customer_keys").fetchall()]
+    with pg_server.connect(pg_database) as holder:
+        holder.autocommit = False
+        holder.execute("SELECT count(*) FROM customer_keys").fetchone()  # a transaction left open
+        with pytest.raises(ForgetIncomplete) as incomplete:
+            forget(env, DEMO_CRN)
+        assert incomplete.value.key_tombstoned is True
+        with RecoveryApp(env=env) as app:  # marked forgotten: used nowhere
+            assert app.case(DEMO_CASE_ID).crn == ERASED
+        holder.rollback()
+    assert forget(env, DEMO_CRN).key_destroyed is False
+    with pg_server.connect(pg_database) as admin:
+        admin.execute("CHECKPOINT")
+        relation = admin.execute("SELECT pg_relation_filepath('customer_keys')").fetchone()
+    assert relation is not None
+    table = (data / str(relation[0])).read_bytes()
+    assert sum(k in table for k in keys) == len(keys) - 1, "the forgotten key is gone from disk"
+
+
+def test_an_emptied_key_table_on_postgres_is_a_loud_error(
+    pg_server: PgServer, pg_database: str
+) -> None:
+    env = pg_server.env(pg_database)
+    _demo(env)
+    release_personal_data()
+    with pg_server.connect(pg_database) as admin:
+        admin.execute("DELETE FROM customer_keys")
+    with pytest.raises(KeyStoreMissing), RecoveryApp(env=env) as app:
+        app.case(DEMO_CASE_ID)
+
+
 # -- item 14: erasure seen at once everywhere -----------------------------------------------------
 _READER = """
 import json, sys

@@ -513,6 +513,8 @@ class PostgresKeyStore(_SqlKeyStore):
 
     placeholder = "%s"
     blob = "BYTEA"
+    busy_timeout: ClassVar[float] = 30.0
+    """Seconds ``destroy`` waits for other sessions' locks on the key table."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         # Imported here: _store imports the mapper, which imports the personal data and so this.
@@ -604,13 +606,36 @@ class PostgresKeyStore(_SqlKeyStore):
                 self._reader = None
 
     def destroy(self, subject: str) -> bool:
+        import psycopg
+
+        record = str(UUID(hex=subject))
         with self._connection() as conn:
-            with conn.transaction():
-                row = conn.execute(self.sql(_SELECT_KEY + " FOR UPDATE"), (subject,)).fetchone()
-                had = row is not None and row[0] is not None
-                conn.execute(self.sql(_TOMBSTONE), (subject,))
-                conn.execute(self.sql(_NEXT_GENERATION))
-            conn.execute(self.sql("VACUUM FULL {t}customer_keys"))
+            # Wait for other sessions' locks no longer than a SQLite key file waits.
+            conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'".encode())
+            try:
+                with conn.transaction():
+                    row = conn.execute(self.sql(_SELECT_KEY + " FOR UPDATE"), (subject,)).fetchone()
+                    had = row is not None and row[0] is not None
+                    conn.execute(self.sql(_TOMBSTONE), (subject,))
+                    conn.execute(self.sql(_NEXT_GENERATION))
+            except psycopg.errors.LockNotAvailable as e:
+                raise ForgetIncomplete(
+                    record,
+                    f"another session held a lock on {self.where} for over "
+                    f"{self.busy_timeout:g} s, so nothing was changed: the key is still in force",
+                    key_tombstoned=False,
+                ) from e
+            try:
+                # Rewrite the table without the old row versions that hold the key.
+                conn.execute(self.sql("VACUUM FULL {t}customer_keys"))
+            except psycopg.errors.LockNotAvailable as e:
+                raise ForgetIncomplete(
+                    record,
+                    "the key is marked forgotten and is no longer used, but another session "
+                    f"held {self.where} open in a transaction, so the old row version holding "
+                    "its bytes was not rewritten",
+                    key_tombstoned=True,
+                ) from e
         return had
 
 
