@@ -491,6 +491,22 @@ def test_a_lost_key_store_is_a_loud_error_never_every_customer_erased(
     assert ERASED not in cli.stdout
 
 
+def test_a_plain_copy_of_the_key_file_alone_holds_every_key_while_the_store_is_in_use(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    clock = SimulatedClock(DEMO_CASE_START)
+    with RecoveryApp(env=env, clock=clock) as app:
+        run_case_demo(app, clock)
+        app.handle(_allocation(uuid5(_IDS, "copied"), "477 921 003K", "WHAKAARI"))
+        # No log beside the key file: the file alone is complete.
+        assert not list(tmp_path.glob("store.keys.db-*"))
+        shutil.copy(tmp_path / "store.keys.db", tmp_path / "copy.keys.db")
+        held = _keys_of(tmp_path / "store.keys.db")
+    assert len(held) == 2
+    assert _keys_of(tmp_path / "copy.keys.db") == held
+
+
 def test_a_backup_of_a_live_store_restores_with_every_key_and_view(tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
