@@ -291,6 +291,20 @@ class PersonalData:
             return self._remember(subject, found, generation)
         return self._cache[subject]
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read several events (one aggregate's history) under one look at the key store's
+        generation, rather than one per event: a forget that completes during the block is
+        seen by the next read. Nested blocks belong to the outermost."""
+        if getattr(self._work, "generation", None) is not None:
+            yield
+            return
+        self._work.generation = self.generation()
+        try:
+            yield
+        finally:
+            self._work.generation = None
+
     def _owner(self) -> str | None:
         owner: str | None = getattr(self._work, "owner", None)
         return owner
@@ -427,8 +441,9 @@ class PersonalData:
 
     def reveal_fields(self, state: dict[str, Any], spec: Spec) -> None:
         """Replace the tokens in a stored event's personal fields by their plaintext (the key
-        store's generation read once for the event)."""
-        generation: list[int] = []
+        store's generation read once for the event, or for the :meth:`reading` block)."""
+        pinned: int | None = getattr(self._work, "generation", None)
+        generation: list[int] = [] if pinned is None else [pinned]
 
         def reveal(value: str) -> str:
             if not is_token(value):

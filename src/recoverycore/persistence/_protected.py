@@ -3,6 +3,7 @@ hash chain, and encrypt customers' personal fields under their own keys."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -49,8 +50,26 @@ class ProtectedStorage(Application[UUID]):
 
     def construct_event_store(self) -> EventStore[UUID]:
         if not strtobool(self.env.get(HASH_CHAIN) or "y"):
-            return super().construct_event_store()
-        return ChainedEventStore(self.mapper, self.recorder, key=chain_key_from(self.env))
+            store = super().construct_event_store()
+        else:
+            store = ChainedEventStore(self.mapper, self.recorder, key=chain_key_from(self.env))
+        return self._one_generation_per_read(store)
+
+    def _one_generation_per_read(self, store: EventStore[UUID]) -> EventStore[UUID]:
+        """``store``, reading each history under one look at the key store's generation (one
+        query per history, not one per event with personal data: a round trip on
+        PostgreSQL)."""
+        personal = self.personal
+        if personal is None:
+            return store
+        get = store.get
+
+        def get_reading(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with personal.reading():
+                return iter(list(get(*args, **kwargs)))
+
+        store.get = get_reading  # type: ignore[method-assign]
+        return store
 
     def construct_repository(self) -> Repository[UUID]:
         repository = super().construct_repository()
