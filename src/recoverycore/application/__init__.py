@@ -9,11 +9,14 @@
   their questions;
 * :func:`verify` (:mod:`~recoverycore.application.verify`) checks the hash chains and
   :func:`forget` (:mod:`~recoverycore.application.forget`) erases a customer's personal data;
+  :func:`backup` (:mod:`~recoverycore.application.backup`) copies a live SQLite store with its
+  keys and views;
 * the clocks (:mod:`~recoverycore.application.clock`) and public holidays
   (:mod:`~recoverycore.application.holidays`) it decides with, and ``resolve_store_env``: the
   store a path or URL names, as the command line opens it.
 """
 
+from recoverycore.application.backup import Backup, backup
 from recoverycore.application.clock import DEFAULT_TIME_ZONE, Clock, SimulatedClock, SystemClock
 from recoverycore.application.forget import Forgotten, forget
 from recoverycore.application.holidays import (
@@ -42,6 +45,7 @@ __all__ = [
     "HOLIDAY_STATES",
     "AggregateNotFound",
     "AuditReport",
+    "Backup",
     "Clock",
     "Finding",
     "FollowUpPolicy",
@@ -55,6 +59,7 @@ __all__ = [
     "UnreadableEvent",
     "VerifyResult",
     "australian_holidays",
+    "backup",
     "follow",
     "follow_views",
     "forget",

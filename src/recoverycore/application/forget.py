@@ -10,7 +10,15 @@ customer's key. Afterwards:
 - the views and reports show ``[erased]`` (they hold tokens, never plaintext);
 - every history still verifies: the hash chain covers the stored tokens, which do not change;
 - snapshots of their plans and cases are deleted (they are only a shortcut for replay);
-- new personal data for them is refused (:class:`PersonalDataErased`).
+- new personal data for them is refused (:class:`PersonalDataErased`);
+- every process using the store sees it at once: ``forget`` moves the key store's generation,
+  and every read of personal data checks it, dropping the keys and states held in memory.
+
+On SQLite the key file is scrubbed (``secure_delete``, ``VACUUM``, no log left beside it). When
+another process holds the key file so long that this cannot be done, :func:`forget` raises
+:class:`ForgetIncomplete` saying whether the key is already marked forgotten (then it is used
+nowhere, but its bytes may remain until ``forget`` runs again): close the other processes and
+run it again.
 
 Free text (notes, reasons) is not encrypted: do not write personal details into it.
 """
@@ -25,6 +33,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
+from recoverycore.errors import ForgetIncomplete, KeyStoreMissing
 from recoverycore.persistence import (
     ALL_APPLICATIONS,
     ERASED,
@@ -40,7 +49,9 @@ from recoverycore.persistence import (
 __all__ = [
     "ERASED",
     "PERSONAL_DATA",
+    "ForgetIncomplete",
     "Forgotten",
+    "KeyStoreMissing",
     "PersonalDataErased",
     "forget",
     "personal_data_for",
@@ -66,7 +77,8 @@ class Forgotten(BaseModel):
 
 def forget(env: Mapping[str, str], crn: str) -> Forgotten:
     """Destroy the key of the customer with ``crn``, and delete the snapshots of their plans
-    and cases. Raises ``ValueError`` if the store keeps personal data plain."""
+    and cases. Raises ``ValueError`` if the store keeps personal data plain, and
+    :class:`ForgetIncomplete` if another process kept the key store busy (see above)."""
     personal = personal_data_for(env)
     if personal is None:
         raise ValueError(
@@ -74,8 +86,11 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
             "there is no key to destroy. Protected stores are the default for SQLite files and "
             "PostgreSQL."
         )
+    # Snapshots first: one read between the key's destruction and their deletion would find
+    # a snapshot it cannot open. Then again, for any taken meanwhile.
+    deleted = _delete_snapshots(env, [UUID(hex=a) for a in personal.aggregates_of(crn)])
     result: ForgetResult = personal.forget(crn)
-    deleted = _delete_snapshots(env, [UUID(hex=a) for a in result.aggregates])
+    deleted += _delete_snapshots(env, [UUID(hex=a) for a in result.aggregates])
     return Forgotten(
         customer_record=str(UUID(hex=result.subject)),
         key_destroyed=result.key_destroyed,

@@ -1,4 +1,4 @@
-"""The auditor's commands: ``report``, ``verify`` and ``forget``."""
+"""The auditor's commands: ``report``, ``verify``, ``forget`` and ``backup``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from recoverycore import AggregateNotFound, UnreadableEvent, forget, verify
+from recoverycore import AggregateNotFound, InvalidCommand, UnreadableEvent, forget, verify
 from recoverycore.application import resolve_store_env
+from recoverycore.application.backup import backup
+from recoverycore.application.forget import ForgetIncomplete, KeyStoreMissing
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -171,8 +173,8 @@ def forget_command(
     env = resolve_store_env(db)
     try:
         done = forget(env, crn)
-    except ValueError as plain:
-        err.print(f"[red]{escape(str(plain))}[/]")
+    except (ValueError, ForgetIncomplete, KeyStoreMissing) as refused:
+        err.print(f"[red]{escape(str(refused))}[/]")
         raise typer.Exit(code=1) from None
     if fmt is Format.json:
         _write_json(done)
@@ -188,3 +190,24 @@ def forget_command(
             f"No key to destroy for customer record {done.customer_record} "
             "(nothing recorded for this CRN, or already forgotten)."
         )
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[
+        Path, typer.Argument(help="The folder to copy the store into.", show_default=False)
+    ],
+    db: DbOption = None,
+) -> None:
+    """Copy the store while it is in use: its events, the policies' files, the views and the
+    customers' key file, one consistent snapshot of each (SQLite's backup API), in an order
+    that keeps them consistent with one another. A PostgreSQL store is backed up with
+    pg_dump."""
+    env = resolve_store_env(db)
+    try:
+        done = backup(env, dest)
+    except InvalidCommand as refused:
+        err.print(f"[red]{escape(str(refused))}[/]")
+        raise typer.Exit(code=1) from None
+    for path in done.files:
+        console.print(f"copied {escape(str(path))}")
