@@ -12,6 +12,7 @@ __all__ = [
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "StoreNotFound",
     "UnknownCommand",
     "UnreadableEvent",
 ]
@@ -141,4 +142,18 @@ class UnreadableEvent(RecoveryCoreError):
         super().__init__(
             f"{log}: event {version} of {aggregate_id}{at} cannot be read back: {reason}. "
             "Run `recoverycore verify` and restore the store from a backup if it is damaged."
+        )
+
+
+class StoreNotFound(RecoveryCoreError, FileNotFoundError):
+    """The store to check does not exist at all (a mistyped path, database or schema): none of
+    its logs is there. Nothing was created; check the path (``--db``) or the ``POSTGRES_*``
+    settings."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(
+            f"There is no store at {where} ({reason}). Nothing was checked and nothing was "
+            "created: check the path (--db) or the database settings."
         )
