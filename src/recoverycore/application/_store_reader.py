@@ -44,11 +44,16 @@ class RawRow(NamedTuple):
 class Damaged(Exception):
     """A file, table or row that cannot be read. ``missing`` when it does not exist."""
 
-    def __init__(self, where: str, reason: str, *, missing: bool = False) -> None:
+    def __init__(
+        self, where: str, reason: str, *, missing: bool = False, absent: bool = False
+    ) -> None:
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
         self.missing = missing
+        """The log's file (or PostgreSQL table) does not exist."""
+        self.absent = absent or missing
+        """The log's events table is not there (its file may be)."""
 
 
 def valid_row(row: RawRow) -> tuple[UUID, int, str, bytes] | str:
@@ -161,7 +166,8 @@ class SQLiteLog(LogSource):
             while batch := cursor.fetchmany(2000):
                 yield from batch
         except sqlite3.Error as e:
-            raise Damaged(self.where, _sqlite_reason(e, sql)) from None
+            absent = str(e) == "no such table: stored_events"
+            raise Damaged(self.where, _sqlite_reason(e, sql), absent=absent) from None
 
     def count(self) -> int:
         return int(next(self._rows("SELECT COUNT(*) FROM stored_events"))[0])
@@ -266,7 +272,9 @@ class PostgresLog(LogSource):
             with self.conn.cursor() as cur:
                 yield from cur.stream(query, params)
         except psycopg.errors.UndefinedTable:
-            raise Damaged(self.where, f"the table {table or self.table} is missing") from None
+            raise Damaged(
+                self.where, f"the table {table or self.table} is missing", missing=not table
+            ) from None
         except psycopg.Error as e:
             raise Damaged(self.where, f"cannot be read ({e})") from None
 

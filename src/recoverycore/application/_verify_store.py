@@ -111,10 +111,6 @@ class StoreCheck:
     def found(self, application: str, kind: FindingKind, detail: str, **more: Any) -> None:
         self.findings.append(Finding(application=application, kind=kind, detail=detail, **more))
 
-    def damaged(self, log: str, damage: Damaged) -> None:
-        kind: FindingKind = "missing" if damage.missing else "damaged"
-        self.found(log, kind, damage.reason, location=damage.where)
-
     # -- witnesses ------------------------------------------------------------------------------
     def read_witnesses(self) -> None:
         """The audit view's versions and positions, and how far every follower went."""
@@ -168,13 +164,15 @@ class StoreCheck:
                 if log.name == RECOVERY_APPLICATION:
                     self.check_snapshots(log)
             except Damaged as damage:
-                if (
-                    damage.missing
-                    and log.name != RECOVERY_APPLICATION
-                    and not self.followed.get(log.name)
-                ):
-                    continue  # the policies never ran on this store: nothing shows they did
                 self.damaged(log.name, damage)
+
+    def damaged(self, log: str, damage: Damaged) -> None:
+        """Report damage to a log, unless it is a policy's log that is not there and nothing
+        shows it ever held an event (the policies never ran on this store)."""
+        if damage.absent and log != RECOVERY_APPLICATION and not self.followed.get(log):
+            return
+        kind: FindingKind = "missing" if damage.missing else "damaged"
+        self.found(log, kind, damage.reason, location=damage.where)
 
     def lost(self, seen: set[str]) -> int:
         """Plans and cases the audit view saw that have no event left; how many events."""

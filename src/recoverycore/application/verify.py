@@ -436,8 +436,7 @@ def verify(
                             "digest": last.digest.hex() if last else "",
                         }
                 except Damaged as damage:
-                    if not damage.missing or log.name == APPLICATIONS[0]:
-                        check.damaged(log.name, damage)
+                    check.damaged(log.name, damage)
     finally:
         source.close()
     return VerifyResult(
