@@ -60,11 +60,11 @@ def _found(result: VerifyResult) -> set[tuple[str, str, int, str]]:
 
 @contextmanager
 def _changed(conn: psycopg.Connection[Any], do: str, undo: str, *params: Any) -> Iterator[None]:
-    conn.execute(do, params)  # type: ignore[arg-type]
+    conn.execute(do, params)
     try:
         yield
     finally:
-        conn.execute(undo, params)  # type: ignore[arg-type]
+        conn.execute(undo, params)
 
 
 def _position(conn: psycopg.Connection[Any], table: str, oid: UUID, version: int) -> int:
