@@ -99,8 +99,8 @@ class LogSource:
     def count(self) -> int:
         raise NotImplementedError
 
-    def by_aggregate(self) -> Iterator[RawRow]:
-        """Every row in (aggregate, version) order."""
+    def by_aggregate(self) -> Iterator[tuple[Any, ...]]:
+        """Every row in (aggregate, version) order, as the fields of :class:`RawRow`."""
         raise NotImplementedError
 
     def by_position(self) -> Iterator[tuple[int, Any, Any, Any]]:
@@ -172,12 +172,11 @@ class SQLiteLog(LogSource):
     def count(self) -> int:
         return int(next(self._rows("SELECT COUNT(*) FROM stored_events"))[0])
 
-    def by_aggregate(self) -> Iterator[RawRow]:
-        for r in self._rows(
+    def by_aggregate(self) -> Iterator[tuple[Any, ...]]:
+        return self._rows(
             "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
             " ORDER BY originator_id, originator_version"
-        ):
-            yield RawRow(*r)
+        )
 
     def by_position(self) -> Iterator[tuple[int, Any, Any, Any]]:
         yield from self._rows(
@@ -289,12 +288,11 @@ class PostgresLog(LogSource):
     def count(self) -> int:
         return int(next(self._rows("SELECT COUNT(*) FROM {t}"))[0])
 
-    def by_aggregate(self) -> Iterator[RawRow]:
-        for r in self._rows(
+    def by_aggregate(self) -> Iterator[tuple[Any, ...]]:
+        return self._rows(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {t}"
             " ORDER BY originator_id, originator_version"
-        ):
-            yield RawRow(*r)
+        )
 
     def by_position(self) -> Iterator[tuple[int, Any, Any, Any]]:
         yield from self._rows(

@@ -4,10 +4,12 @@ audit view as a witness. Everything it cannot read is a finding, never an except
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -31,8 +33,9 @@ from recoverycore.application.verify import (
 )
 from recoverycore.persistence import (
     GENESIS,
+    MAGIC,
     RECOVERY_APPLICATION,
-    event_digest,
+    SEAL_SIZE,
     log_digest,
     read_snapshot_seal,
     snapshot_fault,
@@ -195,25 +198,36 @@ class StoreCheck:
     def histories(self, log: LogSource, seen: set[str], total: int) -> int:
         """Check every history of ``log``; how many events the findings say were removed."""
         removed = 0
-        for oid, raw in groupby(log.by_aggregate(), key=lambda r: r.originator_id):
+        for oid, raw in groupby(log.by_aggregate(), key=itemgetter(1)):
             rows: list[Row] = []
             positions: list[int | None] = []
             aggregate = self._aggregate(oid)
             for r in raw:
-                valid = valid_row(r)
+                position, _, version, topic, state = r
+                # The common case, checked with as little as possible.
+                if (
+                    type(version) is int
+                    and version > 0
+                    and type(topic) is str
+                    and type(state) is bytes
+                ):
+                    rows.append((version, topic, state))
+                    positions.append(position)
+                    continue
+                valid = valid_row(RawRow(*r))
                 if isinstance(valid, str):
                     self.found(
                         log.name,
                         "damaged",
                         f"a stored row cannot be an event: {valid}",
                         aggregate_id=str(aggregate or ""),
-                        version=r.version if isinstance(r.version, int) else 0,
-                        notification_id=r.notification_id,
+                        version=version if isinstance(version, int) else 0,
+                        notification_id=position,
                         location=log.where,
                     )
                     continue
                 rows.append(valid[1:])
-                positions.append(r.notification_id)
+                positions.append(position)
             if aggregate is None or not rows:
                 continue
             self.aggregates += 1
@@ -376,19 +390,27 @@ class StoreCheck:
         missing: list[tuple[int, int]] = []
         against = (self.against or {}).get(log.name)
         at_head: str | None = None
+        sha256 = hashlib.sha256
         for position, oid, version, prefix in log.by_position():
             if not isinstance(position, int):
                 continue
             if last and position > last + 1:
                 missing.append((last + 1, position - 1))
-            aggregate = self._aggregate(oid)
-            state = bytes(prefix) if isinstance(prefix, bytes | memoryview) else b""
+            if type(oid) is str:
+                try:
+                    aggregate = bytes.fromhex(oid)
+                except ValueError:
+                    aggregate = b""
+            else:
+                aggregate = oid.bytes if isinstance(oid, UUID) else b""
+            if type(prefix) is not bytes:
+                prefix = bytes(prefix) if isinstance(prefix, memoryview) else b""
+            if prefix[:4] == MAGIC and len(prefix) >= SEAL_SIZE:
+                event = prefix[36:SEAL_SIZE]
+            else:
+                event = sha256(prefix).digest()
             digest = log_digest(
-                digest,
-                position,
-                aggregate.bytes if aggregate else b"",
-                version if isinstance(version, int) else 0,
-                event_digest(state),
+                digest, position, aggregate, version if type(version) is int else 0, event
             )
             count += 1
             last = position

@@ -156,13 +156,18 @@ def log_digest(
     """The link of the whole-log chain after ``prev`` for the event stored at
     ``notification_id`` (``originator_id`` as its 16 bytes, ``digest`` from
     :func:`event_digest`). Plain SHA-256: anyone holding a head can check it."""
-    h = hashlib.sha256(LOG_MAGIC)
-    h.update(prev)
-    h.update(notification_id.to_bytes(8, "big", signed=True))
-    h.update(originator_id)
-    h.update(version.to_bytes(8, "big", signed=True))
-    h.update(digest)
-    return h.digest()
+    return hashlib.sha256(
+        b"".join(
+            (
+                LOG_MAGIC,
+                prev,
+                notification_id.to_bytes(8, "big", signed=True),
+                originator_id,
+                version.to_bytes(8, "big", signed=True),
+                digest,
+            )
+        )
+    ).digest()
 
 
 # -- snapshots ------------------------------------------------------------------------------------
