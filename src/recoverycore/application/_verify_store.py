@@ -206,7 +206,8 @@ class StoreCheck:
                 position, _, version, topic, state = r
                 # The common case, checked with as little as possible.
                 if (
-                    type(version) is int
+                    aggregate is not None
+                    and type(version) is int
                     and version > 0
                     and type(topic) is str
                     and type(state) is bytes
