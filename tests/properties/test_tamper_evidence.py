@@ -997,6 +997,24 @@ def test_a_forged_audit_view_row_is_found_where_it_differs(
         assert "staff_id" in result.findings[0].detail
 
 
+@pytest.mark.usefixtures("_reset_logging")
+def test_the_report_of_a_case_with_a_forged_view_row_does_not_say_intact(
+    stores: tuple[Store, ...], copies: _Copies
+) -> None:
+    example = copies.of(stores[0])
+    with _connect(example.directory / "store.views.db") as conn:
+        conn.execute(
+            "UPDATE audit_events SET staff_id = 'CM-9999' WHERE subject_id = ? AND version = 5",
+            (str(DEMO_CASE_ID),),
+        )
+    db = str(example.directory / "store.db")
+    out = runner.invoke(cli, ["report", str(DEMO_CASE_ID), "--db", db, "-f", "json"])
+    assert out.exit_code == 1, out.output
+    verification = orjson.loads(out.stdout)["verification"]
+    assert verification["ok"] is False
+    assert [(f["version"], f["kind"]) for f in verification["findings"]] == [(5, "view-differs")]
+
+
 @pytest.mark.parametrize("application", [FOLLOW_UPS, SAFEGUARDS])
 def test_the_last_event_of_a_policy_log_deleted_is_found_as_truncated(
     stores: tuple[Store, ...], copies: _Copies, application: str
