@@ -111,11 +111,9 @@ class LogSource:
     def history(self, aggregate_id: UUID) -> list[RawRow]:
         raise NotImplementedError
 
-    def state_at(self, aggregate_id: UUID, version: int) -> bytes | None:
-        raise NotImplementedError
-
-    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[RawRow]:
-        """The snapshots (only RecoveryCore has any)."""
+    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[tuple[RawRow, Any]]:
+        """The snapshots (only RecoveryCore has any), each with the first bytes (the seal) of
+        the event stored at its version (``None`` if there is none)."""
         raise NotImplementedError
 
     def tracking(self) -> dict[str, int]:
@@ -126,6 +124,15 @@ class LogSource:
         """Whether notification ids are 1, 2, 3 ... unless rows were deleted (SQLite: yes;
         PostgreSQL's sequences leave gaps on a failed insert)."""
         return False
+
+
+_SNAPSHOTS = (
+    "SELECT s.originator_id, s.originator_version, s.topic, s.state, substr(e.state, 1, 68)"
+    " FROM {t} AS s LEFT JOIN {e} AS e ON e.originator_id = s.originator_id"
+    " AND e.originator_version = s.originator_version {w}"
+    " ORDER BY s.originator_id, s.originator_version"
+)
+"""Every snapshot with the seal of the event at its version, in one streamed query."""
 
 
 # -- SQLite ---------------------------------------------------------------------------------------
@@ -194,26 +201,16 @@ class SQLiteLog(LogSource):
             )
         ]
 
-    def state_at(self, aggregate_id: UUID, version: int) -> bytes | None:
-        for (state,) in self._rows(
-            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = ?",
-            (aggregate_id.hex, version),
-        ):
-            return bytes(state) if isinstance(state, bytes | memoryview) else None
-        return None
-
-    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[RawRow]:
+    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[tuple[RawRow, Any]]:
         if not self._has_table("stored_snapshots"):
             return
         where, params = (
-            ("WHERE originator_id = ?", (aggregate_id.hex,)) if aggregate_id else ("", ())
+            ("WHERE s.originator_id = ?", (aggregate_id.hex,)) if aggregate_id else ("", ())
         )
         for r in self._rows(
-            "SELECT NULL, originator_id, originator_version, topic, state FROM stored_snapshots "
-            f"{where} ORDER BY originator_id, originator_version",
-            params,
+            _SNAPSHOTS.format(t="stored_snapshots", e="stored_events", w=where), params
         ):
-            yield RawRow(*r)
+            yield RawRow(None, *r[:4]), r[4]
 
     def tracking(self) -> dict[str, int]:
         if not self._has_table("tracking"):
@@ -266,7 +263,7 @@ class PostgresLog(LogSource):
         import psycopg
         from psycopg.sql import SQL
 
-        query = SQL(sql).format(t=self._name(table or self.table))
+        query = SQL(sql).format(t=self._name(table or self.table), e=self._name(self.table))
         try:
             with self.conn.cursor() as cur:
                 yield from cur.stream(query, params)
@@ -310,26 +307,16 @@ class PostgresLog(LogSource):
             )
         ]
 
-    def state_at(self, aggregate_id: UUID, version: int) -> bytes | None:
-        for (state,) in self._rows(
-            "SELECT state FROM {t} WHERE originator_id = %s AND originator_version = %s",
-            (aggregate_id, version),
-        ):
-            return bytes(state) if isinstance(state, bytes | memoryview) else None
-        return None
-
-    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[RawRow]:
+    def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[tuple[RawRow, Any]]:
         table = f"{self.name.lower()}_snapshots"
         if not self.exists(table):
             return
-        where, params = ("WHERE originator_id = %s", (aggregate_id,)) if aggregate_id else ("", ())
-        for r in self._rows(
-            "SELECT NULL, originator_id, originator_version, topic, state FROM {t} "
-            f"{where} ORDER BY originator_id, originator_version",
-            params,
-            table=table,
-        ):
-            yield RawRow(*r)
+        where, params = (
+            ("WHERE s.originator_id = %s", (aggregate_id,)) if aggregate_id else ("", ())
+        )
+        sql = _SNAPSHOTS.format(t="{t}", e="{e}", w=where).replace("substr(", "substring(")
+        for r in self._rows(sql, params, table=table):
+            yield RawRow(None, *r[:4]), r[4]
 
     def tracking(self) -> dict[str, int]:
         table = f"{self.name.lower()}_tracking"

@@ -468,7 +468,7 @@ class StoreCheck:
 
     # -- snapshots ------------------------------------------------------------------------------
     def check_snapshots(self, log: LogSource, aggregate: UUID | None = None) -> None:
-        for raw in list(log.snapshots(aggregate)):
+        for raw, event in log.snapshots(aggregate):
             self.snapshots += 1
             valid = valid_row(raw)
             if isinstance(valid, str):
@@ -486,7 +486,10 @@ class StoreCheck:
                 # Written before snapshots were sealed (or stripped of its seal): the
                 # applications never use it, so it cannot change what they decide.
                 continue
-            fault = snapshot_fault(oid, version, topic, state, log.state_at(oid, version), self.key)
+            if isinstance(event, memoryview):
+                event = event.tobytes()
+            event = event if isinstance(event, bytes) else None
+            fault = snapshot_fault(oid, version, topic, state, event, self.key)
             if fault is not None:
                 self.found(
                     log.name,
