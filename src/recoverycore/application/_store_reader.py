@@ -61,7 +61,7 @@ def valid_row(row: RawRow) -> tuple[UUID, int, str, bytes] | str:
     oid = row.originator_id
     if isinstance(oid, UUID):
         aggregate = oid
-    elif isinstance(oid, str):
+    elif type(oid) is str:
         try:
             aggregate = UUID(hex=oid)
         except ValueError:
@@ -71,7 +71,7 @@ def valid_row(row: RawRow) -> tuple[UUID, int, str, bytes] | str:
     version = row.version
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         return f"its version is {_what(version)}, not a positive whole number"
-    if not isinstance(row.topic, str):
+    if type(row.topic) is not str:
         return f"its topic is {_what(row.topic)}, not an event type's name"
     state = row.state
     if isinstance(state, memoryview):
@@ -136,6 +136,17 @@ _SNAPSHOTS = (
 
 
 # -- SQLite ---------------------------------------------------------------------------------------
+class BadText(bytes):
+    """Text stored in SQLite that is not UTF-8 (read as its bytes, to be reported)."""
+
+
+def _text(value: bytes) -> str | BadText:
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return BadText(value)
+
+
 def _sqlite_connect(path: Path) -> sqlite3.Connection:
     """A read-only connection that creates nothing beside the file."""
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
@@ -143,7 +154,9 @@ def _sqlite_connect(path: Path) -> sqlite3.Connection:
         # No write-ahead log to read: the file alone is the database, and a read-only
         # connection to a WAL-mode file would otherwise create the -wal and -shm files.
         uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.text_factory = _text
+    return conn
 
 
 class SQLiteLog(LogSource):
@@ -158,7 +171,7 @@ class SQLiteLog(LogSource):
                 raise Damaged(self.where, "the file does not exist", missing=True)
             try:
                 self._conn = _sqlite_connect(self.path)
-            except sqlite3.Error as e:
+            except (sqlite3.Error, UnicodeDecodeError) as e:
                 raise Damaged(self.where, f"cannot be opened ({e})") from None
         return self._conn
 
@@ -172,7 +185,7 @@ class SQLiteLog(LogSource):
             cursor = self._db().execute(sql, params)
             while batch := cursor.fetchmany(2000):
                 yield from batch
-        except sqlite3.Error as e:
+        except (sqlite3.Error, UnicodeDecodeError) as e:
             absent = str(e) == "no such table: stored_events"
             raise Damaged(self.where, _sqlite_reason(e, sql), absent=absent) from None
 
@@ -227,7 +240,9 @@ class SQLiteLog(LogSource):
         return True
 
 
-def _sqlite_reason(error: sqlite3.Error, sql: str) -> str:
+def _sqlite_reason(error: Exception, sql: str) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "the file is damaged (its schema holds text that is not UTF-8)"
     text = str(error)
     if text.startswith("no such table"):
         return f"the table {text.rsplit(':', 1)[-1].strip()} is missing"
@@ -382,7 +397,7 @@ def _open_sqlite(env: Mapping[str, str], names: tuple[str, ...]) -> StoreSource:
             ).fetchone():
                 return None
             return list(conn.execute(sql.replace("{t}", table), params))
-        except sqlite3.Error as e:
+        except (sqlite3.Error, UnicodeDecodeError) as e:
             raise Damaged(str(views), _sqlite_reason(e, sql)) from None
 
     def close() -> None:

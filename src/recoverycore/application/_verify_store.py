@@ -122,29 +122,30 @@ class StoreCheck:
                 "audit_events", "SELECT subject_id, MAX(version) FROM {t} GROUP BY subject_id", ()
             )
             if rows is not None:
-                self.witness = {str(s): int(v) for s, v in rows}
+                self.witness = {str(s): _whole(v) for s, v in rows}
             for table in _VIEW_TRACKING:
                 rows = self.source.select_view(
                     table, "SELECT application_name, MAX(notification_id) FROM {t} GROUP BY 1", ()
                 )
                 for name, position in rows or ():
                     if table == "audit_tracking" and name == RECOVERY_APPLICATION:
-                        self.view_position = int(position)
-                    self._follow(str(name), int(position))
-        except Damaged as damage:
+                        self.view_position = _whole(position)
+                    self._follow(str(name), _whole(position))
+        except (Damaged, ValueError, TypeError) as damage:
             self.witness = None
+            self.view_position = 0
             self.found(
                 "views",
                 "damaged",
-                f"the views cannot be read: {damage.reason}",
-                location=damage.where,
+                f"the views cannot be read: {getattr(damage, 'reason', damage)}",
+                location=getattr(damage, "where", self.source.views_where),
             )
         for log in self.source.logs:
             try:
                 for name, position in log.tracking().items():
                     self._follow(name, position)
-            except Damaged:
-                pass  # reported when the log itself is read
+            except Exception:  # reported when the log itself is read
+                continue
 
     def _follow(self, name: str, position: int) -> None:
         self.followed[name] = max(self.followed.get(name, 0), position)
@@ -168,6 +169,13 @@ class StoreCheck:
                     self.check_snapshots(log)
             except Damaged as damage:
                 self.damaged(log.name, damage)
+            except Exception as error:  # verify reports what it cannot read, never raises
+                self.found(
+                    log.name,
+                    "damaged",
+                    f"the log cannot be checked: {type(error).__name__}: {error}",
+                    location=log.where,
+                )
 
     def damaged(self, log: str, damage: Damaged) -> None:
         """Report damage to a log, unless it is a policy's log that is not there and nothing
@@ -305,7 +313,11 @@ class StoreCheck:
             self.found("views", "damaged", damage.reason, location=damage.where)
             self.witness = None
             return
-        view = {int(r[0]): dict(zip(_VIEW_COLUMNS, r, strict=True)) for r in stored or ()}
+        view = {
+            r[0]: dict(zip(_VIEW_COLUMNS, r, strict=True))
+            for r in stored or ()
+            if type(r[0]) is int
+        }
         for (version, topic, state), position in zip(rows, positions, strict=True):
             if version in faulty or topic not in _AUDIT_TOPICS or position is None:
                 continue
@@ -499,6 +511,13 @@ class StoreCheck:
                     version=version,
                     location=log.where,
                 )
+
+
+def _whole(value: object) -> int:
+    """A view's version or position, which must be a whole number."""
+    if type(value) is not int:
+        raise ValueError(f"a version or position in the views is {value!r}, not a number")
+    return value
 
 
 def rows_of(raw: Iterator[RawRow]) -> tuple[list[Row], list[int | None], list[str]]:

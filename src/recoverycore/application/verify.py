@@ -437,6 +437,14 @@ def verify(
                         }
                 except Damaged as damage:
                     check.damaged(log.name, damage)
+                except Exception as error:  # verify reports what it cannot read, never raises
+                    check.found(
+                        log.name,
+                        "damaged",
+                        f"the history cannot be checked: {type(error).__name__}: {error}",
+                        aggregate_id=scope,
+                        location=log.where,
+                    )
     finally:
         source.close()
     return VerifyResult(
