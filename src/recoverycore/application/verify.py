@@ -30,9 +30,12 @@ its order (:func:`~recoverycore.persistence.log_digest`); its last link is the l
 (:class:`LogHead`). Keep the heads somewhere the store's writers cannot change, and check later
 that the log still extends them (``verify(env, against=heads)``).
 
-``verify`` only reads: SQLite files are opened read-only, PostgreSQL in read-only transactions;
-it creates no file and no table, and reports what it cannot read as findings. A store that does
-not exist at all raises :class:`~recoverycore.errors.StoreNotFound`.
+``verify`` only reads: SQLite files are opened read-only (``immutable`` when no write-ahead log
+is beside them; a file with one, i.e. open in a running process, is read through it, which uses
+its ``-shm``), PostgreSQL in read-only transactions; it creates no file and no table, and
+reports what it cannot read as findings. A store that does not exist at all raises
+:class:`~recoverycore.errors.StoreNotFound`. The audit view's rows are compared with the events
+they were made from; with ``CIPHER_KEY`` set and not given, only their topics and positions.
 
 Memory is bounded by the longest single history, not by the size of the store: rows are read
 in (aggregate, version) order through a streaming cursor. Verification needs no cipher key and
