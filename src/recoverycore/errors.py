@@ -12,6 +12,7 @@ __all__ = [
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "StoreNotFound",
     "UnknownCommand",
     "UnreadableEvent",
 ]
@@ -174,4 +175,18 @@ class ForgetIncomplete(RecoveryCoreError):
             f"The key of customer record {customer_record} was not fully destroyed: {reason}. "
             "What to do: close the other processes using the store (or wait for them to "
             "finish), then run `recoverycore forget` again for the same customer."
+        )
+
+
+class StoreNotFound(RecoveryCoreError, FileNotFoundError):
+    """The store to check does not exist at all (a mistyped path, database or schema): none of
+    its logs is there. Nothing was created; check the path (``--db``) or the ``POSTGRES_*``
+    settings."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(
+            f"There is no store at {where} ({reason}). Nothing was checked and nothing was "
+            "created: check the path (--db) or the database settings."
         )

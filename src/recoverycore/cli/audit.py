@@ -18,6 +18,7 @@ from recoverycore import AggregateNotFound, InvalidCommand, UnreadableEvent, for
 from recoverycore.application import resolve_store_env
 from recoverycore.application.backup import backup
 from recoverycore.application.forget import ForgetIncomplete, KeyStoreMissing
+from recoverycore.application.verify import StoreNotFound, head_document, heads_from
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -127,33 +128,72 @@ def verify_command(
     ] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.text,
+    head: Annotated[
+        bool,
+        typer.Option(
+            "--head",
+            help="Print the head of each log (events, last notification id, digest) as JSON, to "
+            "keep somewhere the store's writers cannot change; check it later with --against.",
+        ),
+    ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="A head printed earlier by --head ('-' for stdin): each log must extend it "
+            "(nothing before it altered, removed, inserted or reordered).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check that every stored event is the one recorded: recompute each aggregate's hash chain
-    and report any event altered, removed, inserted or reordered (exit 1 if anything is)."""
+    and each log's whole-log chain, check snapshots and the audit view against them, and report
+    any event altered, removed, inserted or reordered and any damaged file (exit 1 if anything
+    is, 2 if there is no store). Reads only: it writes and creates nothing."""
     env = resolve_store_env(db)
-    if subject_id is not None:
-        result = verify(env, aggregate_id=subject_id)
-    else:
-        with RichProgress(
-            TextColumn("verifying"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("verify", total=None)
+    heads = None
+    if against is not None:
+        try:
+            text = sys.stdin.read() if str(against) == "-" else against.read_text(encoding="utf-8")
+            heads = heads_from(orjson.loads(text))
+        except (OSError, ValueError) as bad:
+            err.print(f"[red]Cannot read the head {escape(str(against))}:[/] {escape(str(bad))}")
+            raise typer.Exit(code=2) from None
+    if (head or heads is not None) and subject_id is not None:
+        err.print("[red]--head and --against are about whole logs:[/] give no id.")
+        raise typer.Exit(code=2)
+    try:
+        if subject_id is not None:
+            result = verify(env, aggregate_id=subject_id)
+        else:
+            with RichProgress(
+                TextColumn("verifying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                disable=not err.is_terminal,
+            ) as bar:
+                task = bar.add_task("verify", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            result = verify(env, progress=progress)
+                result = verify(env, progress=progress, against=heads)
+    except StoreNotFound as missing:
+        err.print(f"[red]{escape(str(missing))}[/]")
+        raise typer.Exit(code=2) from None
     if subject_id is not None and result.aggregates == 0:
         err.print(
             f"[red]Nothing is recorded on {subject_id}.[/] Check the id and the store (--db)."
         )
         raise typer.Exit(code=1)
-    if fmt is Format.json:
+    if head:
+        sys.stdout.write(orjson.dumps(head_document(result), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+        if not result.ok:
+            print_verification(result, to=err)
+    elif fmt is Format.json:
         _write_json(result)
     else:
         print_verification(result)

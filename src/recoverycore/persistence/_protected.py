@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+import structlog
 from eventsourcing.application import Application, Cache, LRUCache, ProcessingEvent, Repository
 from eventsourcing.persistence import EventStore, Mapper, Recording
 from eventsourcing.utils import strtobool
 
-from recoverycore.persistence._chain import ChainedEventStore, chain_key_from
+from recoverycore.persistence._chain import ChainedEventStore, SealedSnapshotStore, chain_key_from
 from recoverycore.persistence._mapper import PydanticMapper
 from recoverycore.persistence._personal import PersonalData, personal_data_for
 
@@ -22,11 +23,26 @@ HASH_CHAIN = "RECOVERYCORE_HASH_CHAIN"
 chain; ``n`` stores events unsealed (``recoverycore verify`` then reports them as unchained)."""
 
 
+_log = structlog.get_logger("recoverycore")
+
+
+def _snapshot_passed_over(aggregate_id: UUID, version: int, why: str) -> None:
+    _log.warning(
+        "snapshot ignored: replaying from the events instead",
+        aggregate_id=str(aggregate_id),
+        version=version,
+        reason=why,
+    )
+
+
 class ProtectedStorage(Application[UUID]):
     """A base for recoverycore's applications (``RecoveryApp`` and the policies).
 
     - Its event store is a :class:`~recoverycore.persistence.ChainedEventStore` unless
       ``RECOVERYCORE_HASH_CHAIN=n``; ``RECOVERYCORE_CHAIN_KEY`` makes the chain an HMAC.
+    - Its snapshot store (when snapshotting is on, with the chain) is a
+      :class:`~recoverycore.persistence.SealedSnapshotStore`: snapshots are sealed and bound to
+      the chain, and one that fails the check is ignored (logged) and the events replayed.
     - Its mappers (its own and those reading the applications it follows) share the store's
       :class:`~recoverycore.persistence.PersonalData` unless
       ``RECOVERYCORE_PERSONAL_DATA=plain``.
@@ -84,6 +100,18 @@ class ProtectedStorage(Application[UUID]):
             return super()._record(processing_event)
         with personal.unit_of_work():
             return super()._record(processing_event)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        store = super().construct_snapshot_store()
+        if not isinstance(self.events, ChainedEventStore):
+            return store
+        return SealedSnapshotStore(
+            self.mapper,
+            store.recorder,
+            events=self.events,
+            key=self.events.key,
+            on_rejected=_snapshot_passed_over,
+        )
 
     def follow(self, name: str, log: Any) -> None:
         super().follow(name, log)  # type: ignore[misc]
