@@ -409,7 +409,7 @@ def _check_store(path: Path, mode: Mapping[str, str]) -> tuple[float, str]:
         (_, recorder), *_ = recorders
         stored = recorder.select_notifications(0, 10**9, inclusive_of_start=False)
     sealed = sum(1 for n in stored if read_seal(n.state) is not None)
-    tokens = sum(1 for n in stored if b'"pii1:' in n.state)
+    tokens = sum(1 for n in stored if b'"pii1:' in n.state or b'"pii2:' in n.state)
     if sealed != (len(stored) if chained else 0):
         raise AssertionError(f"{sealed} of {len(stored)} events sealed, chain {chained}")
     if (tokens > 0) != protected:

@@ -177,10 +177,11 @@ def fed_event_by_event(
 _COPIES = UUID("0f5e2b8c-6f5d-4c1e-9d7a-3a1b2c4d5e6f")
 
 
-def record_demo_copies(app: RecoveryApp, copies: int) -> None:
+def record_demo_copies(app: RecoveryApp, copies: int, *, first: int = 0) -> None:
     """Record the demo plan and the demo case ``copies`` times each, under ids of their own
-    (the demos record under fixed ids and skip a store that already has them)."""
-    for n in range(copies):
+    (the demos record under fixed ids and skip a store that already has them); ``first``: the
+    number of the first copy (copies numbered alike are the same plan and case)."""
+    for n in range(first, first + copies):
         with ExitStack() as patched:
             for name in ("DEMO_PLAN_ID", "DEMO_CASE_ID"):
                 patched.enter_context(mock.patch.object(demo, name, uuid5(_COPIES, f"{name}{n}")))

@@ -12,6 +12,7 @@ __all__ = [
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "StoreNotFound",
     "UnknownCommand",
     "UnreadableEvent",
 ]
@@ -141,4 +142,51 @@ class UnreadableEvent(RecoveryCoreError):
         super().__init__(
             f"{log}: event {version} of {aggregate_id}{at} cannot be read back: {reason}. "
             "Run `recoverycore verify` and restore the store from a backup if it is damaged."
+        )
+
+
+class KeyStoreMissing(RecoveryCoreError):
+    """The customers' key store is missing or has lost keys while the store holds data encrypted
+    under them: a key file not copied or restored with the store, emptied, or replaced. Nothing
+    is read as erased and no new key is made for a customer who had one: restore the key store
+    from the backup taken with the store (``recoverycore backup``)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(
+            f"The customers' key store ({where}) cannot be used: {reason}. Nothing was read or "
+            "recorded. What to do: restore the key store that belongs with this store (a "
+            "backup made by `recoverycore backup` holds both); never start a new one beside a "
+            "store that already holds customers' data."
+        )
+
+
+class ForgetIncomplete(RecoveryCoreError):
+    """``forget`` could not finish destroying a customer's key: another process held the key
+    store. ``key_tombstoned`` says whether the key is already marked forgotten (it is then no
+    longer used anywhere, but its bytes may remain on disk until ``forget`` is run again)."""
+
+    def __init__(self, customer_record: str, reason: str, *, key_tombstoned: bool) -> None:
+        self.customer_record = customer_record
+        self.reason = reason
+        self.key_tombstoned = key_tombstoned
+        super().__init__(
+            f"The key of customer record {customer_record} was not fully destroyed: {reason}. "
+            "What to do: close the other processes using the store (or wait for them to "
+            "finish), then run `recoverycore forget` again for the same customer."
+        )
+
+
+class StoreNotFound(RecoveryCoreError, FileNotFoundError):
+    """The store to check does not exist at all (a mistyped path, database or schema): none of
+    its logs is there. Nothing was created; check the path (``--db``) or the ``POSTGRES_*``
+    settings."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(
+            f"There is no store at {where} ({reason}). Nothing was checked and nothing was "
+            "created: check the path (--db) or the database settings."
         )

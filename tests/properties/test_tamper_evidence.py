@@ -14,14 +14,15 @@ nothing else is reported.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import random
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
@@ -36,7 +37,7 @@ from typer.testing import CliRunner
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.policies import FollowUpPolicy, run_policies
-from recoverycore.application.verify import APPLICATIONS, VerifyResult, verify
+from recoverycore.application.verify import APPLICATIONS, StoreNotFound, VerifyResult, verify
 from recoverycore.cli import app as cli
 from recoverycore.cli.demo import (
     DEMO_CASE_ID,
@@ -51,6 +52,7 @@ from recoverycore.persistence import (
     CHAIN_KEY,
     SEAL_SIZE,
     read_seal,
+    seal_snapshot,
     seal_state,
     sqlite_env,
 )
@@ -96,6 +98,8 @@ class Store:
     """Each aggregate's rows in version order, by (application, aggregate id)."""
     crns: tuple[str, ...]
     """The customers whose plans and cases are in the store."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Settings the store was recorded with, beside its path and key."""
 
     def __repr__(self) -> str:
         return f"<the {self.name} store>"
@@ -104,7 +108,7 @@ class Store:
         """Copy the store's files into ``directory``; the env of the copy."""
         for file in self.directory.iterdir():
             shutil.copyfile(file, directory / file.name)
-        return _env(directory, self.key)
+        return {**_env(directory, self.key), **self.extra}
 
     def in_log(self, application: str) -> list[tuple[StoredRow, ...]]:
         return [rows for (app, _), rows in sorted(self.histories.items()) if app == application]
@@ -142,12 +146,18 @@ def _generated_plans(count: int) -> list[History]:
 
 
 def _record(
-    directory: Path, name: str, *, demos: bool, plans: Sequence[History] = (), key: str | None
+    directory: Path,
+    name: str,
+    *,
+    demos: bool,
+    plans: Sequence[History] = (),
+    key: str | None,
+    extra: Mapping[str, str] | None = None,
 ) -> Store:
     """Record into a new store in ``directory``: the demo plan and case, and/or ``plans``
     decided step by step at their own times (interleaved), the follow-ups ticking before each
     step; then catch up the views."""
-    env = _env(directory, key)
+    env = {**_env(directory, key), **(extra or {})}
     runner = run_policies(env)
     crns: set[str] = set()
     try:
@@ -180,7 +190,9 @@ def _record(
         runner.stop()
     with ReadModels(env) as views:
         views.catch_up()
-    return Store(name, directory, key, _read_rows(directory), tuple(sorted(crns)))
+    return Store(
+        name, directory, key, _read_rows(directory), tuple(sorted(crns)), dict(extra or {})
+    )
 
 
 def _read_rows(directory: Path) -> dict[tuple[str, UUID], tuple[StoredRow, ...]]:
@@ -223,8 +235,15 @@ def _no_chain_key_from_the_environment() -> Iterator[None]:
 
 
 # -- changing a copy ----------------------------------------------------------------------------
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(path, isolation_level=None)
+@contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that is closed after use (so no write-ahead log is left beside the file,
+    as with a store no process has open)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def _log(directory: Path, application: str) -> Path:
@@ -250,6 +269,17 @@ def _update_all(directory: Path, changes: Sequence[tuple[StoredRow, str, bytes]]
                 ).rowcount
                 assert changed == 1
             conn.execute("COMMIT")
+
+
+def _position(directory: Path, row: StoredRow) -> int:
+    """The notification id (SQLite rowid) ``row`` is stored at."""
+    with _connect(_log(directory, row.application)) as conn:
+        found = conn.execute(
+            "SELECT rowid FROM stored_events WHERE originator_id = ? AND originator_version = ?",
+            (row.aggregate_id.hex, row.version),
+        ).fetchone()
+    assert found is not None
+    return int(found[0])
 
 
 def _delete(directory: Path, row: StoredRow) -> None:
@@ -299,8 +329,21 @@ class Example:
     directory: Path
     env: dict[str, str]
 
-    def verify(self) -> VerifyResult:
-        return verify(self.env)
+    def verify(self, **kwargs: Any) -> VerifyResult:
+        """Verify the copy, asserting that verify wrote nothing: no file of the store's
+        directory was created, removed or changed."""
+        before = _files(self.directory)
+        result = verify(self.env, **kwargs)
+        assert _files(self.directory) == before
+        return result
+
+
+def _files(directory: Path) -> dict[str, tuple[int, str]]:
+    """Each file of ``directory``: its modification time and a hash of its bytes."""
+    return {
+        file.name: (file.stat().st_mtime_ns, hashlib.sha256(file.read_bytes()).hexdigest())
+        for file in sorted(directory.iterdir())
+    }
 
 
 class _Copies:
@@ -626,11 +669,14 @@ def test_without_a_key_a_re_sealed_history_verifies_but_its_head_changes(
     stores: tuple[Store, ...], copies: _Copies, data: st.DataObject
 ) -> None:
     """The documented limitation of a chain without a key: anyone who can write the store can
-    recompute it. A head written down before (``verify ID`` prints it) shows the change."""
+    recompute it. A head written down before (``verify ID`` prints it) shows the change, and so
+    does the audit view for a plan or case (it read the events before they were changed)."""
     example = copies.of(data.draw(st.sampled_from(stores), label="store"))
     history, row = _reseal_with_a_changed_field(example, data)
 
-    assert example.verify().ok
+    # The audit view read every plan's and case's events before the change: it witnesses it.
+    expected = {_at(row, "view-differs")} if row.application == RECOVERY else set()
+    assert _located(example.verify()) == expected
     written_down = read_seal(history[-1].state)
     assert written_down is not None
     head = verify(example.env, aggregate_id=row.aggregate_id).heads
@@ -643,20 +689,20 @@ def _ledger_of(store: Store, subject_id: UUID) -> tuple[StoredRow, ...]:
     return store.histories[(FOLLOW_UPS, follow_ups.ledger_id(subject_id))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap (docs/integrity.md limits the witness to plans and cases): nothing witnesses "
-    "how far a follow-up ledger or a customer record went, so its last events can be deleted "
-    "unseen",
-)
 def test_deleting_the_last_event_of_a_follow_up_ledger_is_found(
     stores: tuple[Store, ...], copies: _Copies
 ) -> None:
+    """The ledger's chain is intact and shorter; the log's notification ids show the gap."""
     example = copies.of(stores[0])
     ledger = _ledger_of(example.store, DEMO_PLAN_ID)
+    position = _position(example.directory, ledger[-1])
     _delete(example.directory, ledger[-1])
 
-    assert not example.verify().ok
+    result = example.verify()
+    assert not result.ok
+    assert [(f.application, f.kind, f.notification_id) for f in result.findings] == [
+        (FOLLOW_UPS, "removed", position)
+    ]
 
 
 def test_verifying_one_plan_of_an_intact_store_checks_its_own_log_only(
@@ -738,3 +784,543 @@ def test_verify_on_the_command_line_uses_the_chain_key_set_in_the_environment(
     result = runner.invoke(cli, ["verify", "--db", db, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout)["chain"] == "hmac-sha256"
+
+
+# -- issue 12: forged rows of every kind, the order of the logs, damaged files ------------------
+def _rows_of(directory: Path, application: str) -> list[tuple[int, UUID, int]]:
+    """(notification id, aggregate, version) of every row of a log, in notification order."""
+    with _connect(_log(directory, application)) as conn:
+        return [
+            (rowid, UUID(hex=oid), version)
+            for rowid, oid, version in conn.execute(
+                "SELECT rowid, originator_id, originator_version FROM stored_events ORDER BY rowid"
+            )
+        ]
+
+
+def _swap_positions(directory: Path, application: str, first: int, second: int) -> None:
+    """Swap the notification ids (rowids) of two stored events."""
+    with _connect(_log(directory, application)) as conn:
+        conn.execute("BEGIN")
+        conn.execute("UPDATE stored_events SET rowid = -1 WHERE rowid = ?", (first,))
+        conn.execute("UPDATE stored_events SET rowid = ? WHERE rowid = ?", (first, second))
+        conn.execute("UPDATE stored_events SET rowid = ? WHERE rowid = -1", (second,))
+        conn.execute("COMMIT")
+
+
+def _two_of_different_aggregates(
+    data: st.DataObject, directory: Path, application: str
+) -> tuple[tuple[int, UUID, int], tuple[int, UUID, int]]:
+    rows = _rows_of(directory, application)
+    first = data.draw(st.sampled_from(rows), label="first")
+    others = [r for r in rows if r[1] != first[1]]
+    second = data.draw(st.sampled_from(others), label="second")
+    return first, second
+
+
+@given(data=st.data())
+def test_two_events_of_plans_or_cases_swapped_in_the_log_are_found_by_the_view_and_the_head(
+    stores: tuple[Store, ...], copies: _Copies, data: st.DataObject
+) -> None:
+    """Each history's chain is intact; the audit view saw each event at its place in the log,
+    and the whole-log chain no longer extends the head taken before."""
+    example = copies.of(data.draw(st.sampled_from(stores), label="store"))
+    head = example.verify().log_heads
+    first, second = _two_of_different_aggregates(data, example.directory, RECOVERY)
+    _swap_positions(example.directory, RECOVERY, first[0], second[0])
+
+    without = example.verify()
+    assert {(RECOVERY, str(a), v, "log-order") for _, a, v in (first, second)} <= {
+        (f.application, f.aggregate_id, f.version, f.kind) for f in without.findings
+    }
+    assert {f.kind for f in without.findings} == {"log-order"}
+    against = example.verify(against=head)
+    assert (RECOVERY, "rewritten") in {(f.application, f.kind) for f in against.findings}
+
+
+@given(data=st.data())
+def test_two_events_swapped_in_a_policy_log_are_found_against_an_earlier_head(
+    stores: tuple[Store, ...], copies: _Copies, data: st.DataObject
+) -> None:
+    """Nothing but a head witnesses the order of a policy's log across its aggregates."""
+    example = copies.of(data.draw(st.sampled_from(stores), label="store"))
+    head = example.verify().log_heads
+    application = data.draw(st.sampled_from([FOLLOW_UPS, SAFEGUARDS]), label="log")
+    first, second = _two_of_different_aggregates(data, example.directory, application)
+    _swap_positions(example.directory, application, first[0], second[0])
+
+    result = example.verify(against=head)
+    assert (application, "rewritten", head[application].notification_id) in {
+        (f.application, f.kind, f.notification_id) for f in result.findings
+    }
+    assert {f.kind for f in result.findings} <= {"rewritten", "log-order"}
+
+
+def _forged_aggregate(rows: Sequence[StoredRow], forged_id: UUID, key: str | None) -> list[bytes]:
+    """The states of ``rows`` sealed again, consistently, as the history of ``forged_id``
+    (with plain SHA-256 unless ``key``)."""
+    prev = bytes(32)
+    states: list[bytes] = []
+    for row in rows:
+        state, prev = seal_state(
+            prev,
+            forged_id,
+            row.version,
+            row.topic,
+            row.state[SEAL_SIZE:],
+            key.encode() if key else None,
+        )
+        states.append(state)
+    return states
+
+
+def _insert_forged(
+    directory: Path, rows: Sequence[StoredRow], forged_id: UUID, *, after: int | None = None
+) -> None:
+    """Store a forged history, appended to the log, or at the positions after ``after`` (the
+    later events moved along to make room)."""
+    states = _forged_aggregate(rows, forged_id, None)
+    with _connect(_log(directory, RECOVERY)) as conn:
+        conn.execute("BEGIN")
+        if after is not None:
+            top = conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+            moved = conn.execute(
+                "SELECT rowid FROM stored_events WHERE rowid > ? ORDER BY rowid DESC", (after,)
+            ).fetchall()
+            for (rowid,) in moved:  # from the top, so that no two rows ever share an id
+                conn.execute(
+                    "UPDATE stored_events SET rowid = ? WHERE rowid = ?",
+                    (rowid + len(rows) + top, rowid),
+                )
+            for (rowid,) in moved:
+                conn.execute(
+                    "UPDATE stored_events SET rowid = ? WHERE rowid = ?",
+                    (rowid + len(rows), rowid + len(rows) + top),
+                )
+        for n, (row, state) in enumerate(zip(rows, states, strict=True)):
+            conn.execute(
+                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    None if after is None else after + 1 + n,
+                    forged_id.hex,
+                    row.version,
+                    row.topic,
+                    state,
+                ),
+            )
+        conn.execute("COMMIT")
+
+
+_FORGED_ID = UUID("0badc0de-0000-4000-8000-000000000001")
+
+
+def test_a_whole_forged_aggregate_sealed_without_the_key_is_found_at_each_event(
+    keyed: Store, copies: _Copies
+) -> None:
+    example = copies.of(keyed)
+    plan = keyed.histories[(RECOVERY, DEMO_PLAN_ID)]
+    _insert_forged(example.directory, plan, _FORGED_ID)
+
+    result = example.verify()
+    assert not result.ok
+    assert {(f.application, f.aggregate_id) for f in result.findings} == {
+        (RECOVERY, str(_FORGED_ID))
+    }
+
+
+@given(data=st.data())
+def test_a_whole_forged_aggregate_put_into_the_log_is_found_by_the_view_and_the_head(
+    stores: tuple[Store, ...], copies: _Copies, data: st.DataObject
+) -> None:
+    """Its chain is consistent (plain SHA-256, as anyone can compute): the audit view read the
+    log past it without seeing it, and the log no longer extends the head taken before."""
+    example = copies.of(data.draw(st.sampled_from(stores), label="store"))
+    head = example.verify().log_heads
+    history = data.draw(st.sampled_from(example.store.in_log(RECOVERY)), label="copied")
+    rows = _rows_of(example.directory, RECOVERY)
+    after = data.draw(st.integers(0, len(rows) - 1), label="after")
+    _insert_forged(example.directory, history, _FORGED_ID, after=after)
+
+    without = example.verify()
+    # The audit view read the log up to its last event before: the forged events now stored
+    # at or before that position are ones it should have seen.
+    seen_up_to = len(rows)
+    assert {
+        (RECOVERY, str(_FORGED_ID), r.version, "unwitnessed")
+        for r in history
+        if after + r.version <= seen_up_to
+    } == {
+        (f.application, f.aggregate_id, f.version, f.kind)
+        for f in without.findings
+        if f.aggregate_id == str(_FORGED_ID)
+    }
+    against = example.verify(against=head)
+    assert (RECOVERY, "rewritten") in {(f.application, f.kind) for f in against.findings}
+
+
+def test_a_forged_aggregate_appended_after_the_last_head_without_a_key_is_not_found(
+    stores: tuple[Store, ...], copies: _Copies
+) -> None:
+    """The documented limit: appended after every witness (the views, the head), consistently
+    sealed with plain SHA-256, it looks like new records. Only ``RECOVERYCORE_CHAIN_KEY`` (the
+    test above) finds it."""
+    example = copies.of(stores[0])
+    head = example.verify().log_heads
+    _insert_forged(example.directory, example.store.histories[(RECOVERY, DEMO_PLAN_ID)], _FORGED_ID)
+
+    result = example.verify(against=head)
+    assert result.ok
+    assert result.log_heads[RECOVERY].events > head[RECOVERY].events
+
+
+def test_a_forged_audit_view_row_is_found_where_it_differs(
+    stores: tuple[Store, ...], copies: _Copies
+) -> None:
+    """The report reads the audit view: verify (of the store, and of the one case the report
+    asks about) compares its rows with the chain."""
+    example = copies.of(stores[0])
+    views = example.directory / "store.views.db"
+    with _connect(views) as conn:
+        changed = conn.execute(
+            "UPDATE audit_events SET staff_id = 'CM-9999',"
+            " data = replace(data, '\"CM-3012\"', '\"CM-9999\"')"
+            " WHERE subject_id = ? AND version = 5",
+            (str(DEMO_CASE_ID),),
+        ).rowcount
+    assert changed == 1
+    row = example.store.histories[(RECOVERY, DEMO_CASE_ID)][4]
+
+    for result in (example.verify(), example.verify(aggregate_id=DEMO_CASE_ID)):
+        assert _located(result) == {_at(row, "view-differs")}
+        assert result.findings[0].location == str(views)
+        assert "staff_id" in result.findings[0].detail
+
+
+@pytest.mark.usefixtures("_reset_logging")
+def test_the_report_of_a_case_with_a_forged_view_row_does_not_say_intact(
+    stores: tuple[Store, ...], copies: _Copies
+) -> None:
+    example = copies.of(stores[0])
+    with _connect(example.directory / "store.views.db") as conn:
+        conn.execute(
+            "UPDATE audit_events SET staff_id = 'CM-9999' WHERE subject_id = ? AND version = 5",
+            (str(DEMO_CASE_ID),),
+        )
+    db = str(example.directory / "store.db")
+    out = runner.invoke(cli, ["report", str(DEMO_CASE_ID), "--db", db, "-f", "json"])
+    assert out.exit_code == 1, out.output
+    verification = orjson.loads(out.stdout)["verification"]
+    assert verification["ok"] is False
+    assert [(f["version"], f["kind"]) for f in verification["findings"]] == [(5, "view-differs")]
+
+
+@pytest.mark.parametrize("application", [FOLLOW_UPS, SAFEGUARDS])
+def test_the_last_event_of_a_policy_log_deleted_is_found_as_truncated(
+    stores: tuple[Store, ...], copies: _Copies, application: str
+) -> None:
+    """Its followers (the views, the recovery application) processed the log further."""
+    example = copies.of(stores[0])
+    last = _rows_of(example.directory, application)[-1]
+    with _connect(_log(example.directory, application)) as conn:
+        conn.execute("DELETE FROM stored_events WHERE rowid = ?", (last[0],))
+
+    result = example.verify()
+    assert [(f.application, f.kind, f.notification_id) for f in result.findings] == [
+        (application, "truncated", last[0])
+    ]
+
+
+def _truncate_file(directory: Path) -> str:
+    path = _log(directory, RECOVERY)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    return RECOVERY
+
+
+def _garbage_file(directory: Path) -> str:
+    _log(directory, FOLLOW_UPS).write_bytes(random.Random(7).randbytes(9000))
+    return FOLLOW_UPS
+
+
+def _empty_file(directory: Path) -> str:
+    _log(directory, SAFEGUARDS).write_bytes(b"")
+    return SAFEGUARDS
+
+
+def _dropped_table(directory: Path) -> str:
+    with _connect(_log(directory, SAFEGUARDS)) as conn:
+        conn.execute("DROP TABLE stored_events")
+    return SAFEGUARDS
+
+
+@pytest.mark.parametrize("damage", [_truncate_file, _garbage_file, _empty_file, _dropped_table])
+@pytest.mark.usefixtures("_reset_logging")
+def test_a_damaged_file_or_table_is_a_finding_with_its_location(
+    stores: tuple[Store, ...], copies: _Copies, damage: Callable[[Path], str]
+) -> None:
+    example = copies.of(stores[0])
+    application = damage(example.directory)
+
+    result = example.verify()
+    assert not result.ok
+    assert [(f.application, f.kind, f.location) for f in result.findings] == [
+        (application, "damaged", str(_log(example.directory, application)))
+    ]
+    before = _files(example.directory)
+    out = runner.invoke(cli, ["verify", "--db", str(example.directory / "store.db")])
+    assert out.exit_code == 1, out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit)
+    assert _files(example.directory) == before
+
+
+_BAD_VALUES = {
+    "state": ("state", None),
+    "state as text": ("state", "not bytes"),
+    "version as text": ("originator_version", "seven"),
+    "aggregate id as garbage": ("originator_id", b"\x00\xff garbage"),
+    "topic as bytes": ("topic", b"\xff\xfe not text"),
+}
+
+
+@pytest.mark.parametrize(("column", "value"), list(_BAD_VALUES.values()), ids=list(_BAD_VALUES))
+def test_a_row_with_null_or_garbage_values_is_a_finding_at_its_notification_id(
+    stores: tuple[Store, ...], copies: _Copies, column: str, value: object
+) -> None:
+    example = copies.of(stores[0])
+    row = example.store.histories[(RECOVERY, DEMO_CASE_ID)][9]
+    position = _position(example.directory, row)
+    with _connect(_log(example.directory, RECOVERY)) as conn:
+        conn.execute(f"UPDATE stored_events SET {column} = ? WHERE rowid = ?", (value, position))
+
+    result = example.verify()
+    damaged = [f for f in result.findings if f.kind == "damaged"]
+    assert [(f.application, f.notification_id) for f in damaged] == [(RECOVERY, position)]
+    # The history it was taken from misses that event.
+    assert {f.kind for f in result.findings} <= {"damaged", "removed"}
+
+
+@pytest.mark.usefixtures("_reset_logging")
+def test_missing_policy_logs_are_findings_and_verify_does_not_create_them(
+    stores: tuple[Store, ...], copies: _Copies
+) -> None:
+    example = copies.of(stores[0])
+    for application in (FOLLOW_UPS, SAFEGUARDS):
+        _log(example.directory, application).unlink()
+
+    result = example.verify()
+    assert {(f.application, f.kind, f.location) for f in result.findings} == {
+        (application, "missing", str(_log(example.directory, application)))
+        for application in (FOLLOW_UPS, SAFEGUARDS)
+    }
+    out = runner.invoke(cli, ["verify", "--db", str(example.directory / "store.db")])
+    assert out.exit_code == 1, out.output
+    assert not _log(example.directory, FOLLOW_UPS).exists()
+    assert not _log(example.directory, SAFEGUARDS).exists()
+
+
+@pytest.mark.usefixtures("_reset_logging")
+def test_a_mistyped_store_path_is_a_loud_error_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-store.db"
+    with pytest.raises(StoreNotFound, match="no-such-store"):
+        verify(sqlite_env(missing))
+    out = runner.invoke(cli, ["verify", "--db", str(missing)])
+    assert out.exit_code == 2, out.output
+    assert "There is no store" in out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_copy_of_a_store_verifies(stores: tuple[Store, ...], copies: _Copies) -> None:
+    example = copies.of(stores[0])
+    for file in example.directory.iterdir():
+        file.chmod(0o444)
+    example.directory.chmod(0o555)
+    try:
+        result = example.verify()
+    finally:
+        example.directory.chmod(0o755)
+    assert result.ok, result.findings
+    assert result.witness == "audit view"
+
+
+@pytest.mark.usefixtures("_reset_logging")
+def test_verify_head_prints_each_log_head_and_against_finds_a_rewritten_log(
+    stores: tuple[Store, ...], copies: _Copies, tmp_path: Path
+) -> None:
+    example = copies.of(stores[0])
+    db = str(example.directory / "store.db")
+    printed = runner.invoke(cli, ["verify", "--db", db, "--head"])
+    assert printed.exit_code == 0, printed.output
+    document = orjson.loads(printed.stdout)
+    assert set(document["logs"]) == set(APPLICATIONS)
+    assert document["logs"][RECOVERY]["events"] == sum(
+        len(h) for h in example.store.in_log(RECOVERY)
+    )
+    head = tmp_path / "head.json"
+    head.write_text(printed.stdout)
+    assert runner.invoke(cli, ["verify", "--db", db, "--against", str(head)]).exit_code == 0
+
+    rows = _rows_of(example.directory, FOLLOW_UPS)
+    first = rows[0]
+    second = next(r for r in rows if r[1] != first[1])
+    _swap_positions(example.directory, FOLLOW_UPS, first[0], second[0])
+    found = runner.invoke(cli, ["verify", "--db", db, "--against", str(head), "--format", "json"])
+    assert found.exit_code == 1, found.output
+    kinds = {(f["application"], f["kind"]) for f in orjson.loads(found.stdout)["findings"]}
+    assert (FOLLOW_UPS, "rewritten") in kinds
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+_SNAPSHOTTING = {"RECOVERYCORE_SNAPSHOT_INTERVAL": "5", "RECOVERYCORE_PERSONAL_DATA": "plain"}
+"""A snapshot every five events, stored as plain JSON (so that a test can forge one)."""
+
+
+@pytest.fixture(scope="module")
+def snapshotted(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return _record(
+        tmp_path_factory.mktemp("snapshotted"),
+        "snapshotted",
+        demos=True,
+        key=None,
+        extra=_SNAPSHOTTING,
+    )
+
+
+@pytest.fixture(scope="module")
+def keyed_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return _record(
+        tmp_path_factory.mktemp("keyed_snapshots"),
+        "keyed with snapshots",
+        demos=True,
+        key=KEY,
+        extra=_SNAPSHOTTING,
+    )
+
+
+def _latest_snapshot(directory: Path, aggregate_id: UUID) -> tuple[int, bytes]:
+    with _connect(directory / "store.db") as conn:
+        found = conn.execute(
+            "SELECT originator_version, state FROM stored_snapshots WHERE originator_id = ?"
+            " ORDER BY originator_version DESC LIMIT 1",
+            (aggregate_id.hex,),
+        ).fetchone()
+    assert found is not None
+    return int(found[0]), bytes(found[1])
+
+
+def _forge_snapshot(directory: Path, aggregate_id: UUID, *, reseal: str | None) -> int:
+    """Make the latest snapshot of the case name another case manager; with ``reseal``, seal it
+    again (bound to the stored event, with plain SHA-256) as someone without the key would."""
+    version, state = _latest_snapshot(directory, aggregate_id)
+    document = json.loads(state[SEAL_SIZE:])
+    assert document["state"]["case_manager_id"] == "CM-3012"
+    document["state"]["case_manager_id"] = "CM-9999"
+    inner = json.dumps(document, separators=(",", ":")).encode()
+    forged = state[:SEAL_SIZE] + inner
+    if reseal is not None:
+        forged = seal_snapshot(state[4:36], aggregate_id, version, _SNAPSHOT_TOPIC, inner)
+    with _connect(directory / "store.db") as conn:
+        conn.execute(
+            "UPDATE stored_snapshots SET state = ? WHERE originator_id = ?"
+            " AND originator_version = ?",
+            (forged, aggregate_id.hex, version),
+        )
+    return version
+
+
+_SNAPSHOT_TOPIC = "recoverycore.events._envelope:Snapshot"
+
+
+def _case_manager(env: Mapping[str, str]) -> str:
+    with RecoveryApp(env=dict(env)) as app:
+        return app.case(DEMO_CASE_ID).case_manager_id
+
+
+@pytest.mark.parametrize("reseal", [False, True], ids=["seal kept", "re-sealed without key"])
+def test_a_forged_snapshot_is_ignored_by_the_application_and_found_by_verify(
+    snapshotted: Store, keyed_snapshots: Store, copies: _Copies, reseal: bool
+) -> None:
+    """The forged snapshot would make the case another officer's (whose commands the rules
+    would then accept); the application replays the events instead."""
+    store = keyed_snapshots if reseal else snapshotted
+    example = copies.of(store)
+    intact = example.verify()
+    assert intact.ok, intact.findings
+    assert intact.snapshots >= 7
+    version = _forge_snapshot(example.directory, DEMO_CASE_ID, reseal="sha256" if reseal else None)
+
+    result = example.verify()
+    assert [(f.application, f.aggregate_id, f.version, f.kind) for f in result.findings] == [
+        (RECOVERY, str(DEMO_CASE_ID), version, "snapshot")
+    ]
+    assert _case_manager(example.env) == "CM-3012"
+
+
+# -- any damage at all: verify reports, never raises --------------------------------------------
+_SQL_VALUES = st.one_of(
+    st.none(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=80),
+    st.binary(max_size=200),
+)
+"""Anything SQLite stores: NULL, extreme integers, NaN and infinities, text with control and
+right-to-left characters, any bytes."""
+
+
+@given(data=st.data(), value=_SQL_VALUES)
+def test_any_value_in_any_column_of_any_row_is_reported_not_raised(
+    stores: tuple[Store, ...], copies: _Copies, data: st.DataObject, value: object
+) -> None:
+    example = copies.of(data.draw(st.sampled_from(stores), label="store"))
+    _, row = _any_row(data, example.store)
+    column = data.draw(
+        st.sampled_from(["originator_id", "originator_version", "topic", "state"]), label="column"
+    )
+    original = {
+        "originator_id": row.aggregate_id.hex,
+        "originator_version": row.version,
+        "topic": row.topic,
+        "state": row.state,
+    }[column]
+    with _connect(_log(example.directory, row.application)) as conn:
+        try:
+            conn.execute(
+                f"UPDATE stored_events SET {column} = ?"
+                " WHERE originator_id = ? AND originator_version = ?",
+                (value, row.aggregate_id.hex, row.version),
+            )
+        except sqlite3.IntegrityError:
+            return  # the value would duplicate another row's key: nothing was changed
+
+    result = example.verify()
+    stored_as = value
+    if column == "topic" and isinstance(value, int | float) and not isinstance(value, bool):
+        stored_as = None  # TEXT affinity stores the number as text: compared below as text
+    if stored_as == original or (column == "originator_version" and value == float(row.version)):
+        return
+    assert not result.ok
+
+
+@given(
+    data=st.data(),
+    garbage=st.binary(min_size=1, max_size=4096),
+    offset=st.floats(0, 1),
+)
+def test_any_bytes_written_over_any_part_of_any_file_are_reported_not_raised(
+    stores: tuple[Store, ...],
+    copies: _Copies,
+    data: st.DataObject,
+    garbage: bytes,
+    offset: float,
+) -> None:
+    """Pages, headers, indexes: verify never raises on a damaged file (it may find nothing
+    when the bytes land in free space)."""
+    example = copies.of(data.draw(st.sampled_from(stores), label="store"))
+    name = data.draw(st.sampled_from(sorted(p.name for p in example.directory.iterdir())))
+    path = example.directory / name
+    content = bytearray(path.read_bytes())
+    at = int(offset * max(len(content) - 1, 0))
+    content[at : at + len(garbage)] = garbage[: max(len(content) - at, 1)]
+    path.write_bytes(bytes(content))
+
+    example.verify()  # returns a result: every kind of damage is a finding

@@ -19,9 +19,14 @@ from recoverycore.persistence import (
     GENESIS,
     MAGIC,
     SEAL_SIZE,
+    SNAPSHOT_MAGIC,
     digest_of,
+    log_digest,
     read_seal,
+    read_snapshot_seal,
+    seal_snapshot,
     seal_state,
+    snapshot_fault,
     unseal,
 )
 
@@ -68,7 +73,11 @@ def test_a_sealed_state_reads_back_its_link_its_digest_and_the_mappers_bytes(
     assert digest == digest_of(prev, oid, version, topic, inner, key)
 
 
-@given(state=st.binary(max_size=80).filter(lambda b: not b.startswith(MAGIC)))
+@given(
+    state=st.binary(max_size=80).filter(
+        lambda b: not b.startswith(MAGIC) and not b.startswith(SNAPSHOT_MAGIC)
+    )
+)
 def test_a_state_stored_without_the_chain_has_no_seal_and_unseals_to_itself(state: bytes) -> None:
     assert read_seal(state) is None
     assert unseal(state) == state
@@ -220,3 +229,70 @@ def test_one_event_stored_without_its_seal_in_a_sealed_history_is_altered(
     tampered[version - 1] = (version, rows[version - 1][1], unseal(rows[version - 1][2]))
 
     assert _located(check_history(LOG, oid, tampered)) == {(version, "altered", None, None)}
+
+
+# -- snapshots and the whole-log chain (issue 12) ------------------------------------------------
+@given(oid=st.uuids(), version=st.integers(1, 2**40), inner=_inners, key=_keys, prev=_inners)
+def test_a_sealed_snapshot_is_bound_to_the_event_at_its_version(
+    oid: UUID, version: int, inner: bytes, key: bytes | None, prev: bytes
+) -> None:
+    event, digest = seal_state(GENESIS, oid, version, "topic", prev, key)
+    snapshot = seal_snapshot(digest, oid, version, "snap", inner, key)
+    assert read_snapshot_seal(snapshot) is not None
+    assert read_seal(snapshot) is None
+    assert unseal(snapshot) == inner
+    assert snapshot_fault(oid, version, "snap", snapshot, event, key) is None
+    # Another event at that version, another place, another topic, no event, no seal.
+    other, _ = seal_state(GENESIS, oid, version, "topic", prev + b"!", key)
+    assert snapshot_fault(oid, version, "snap", snapshot, other, key) is not None
+    assert snapshot_fault(oid, version + 1, "snap", snapshot, event, key) is not None
+    assert snapshot_fault(oid, version, "snap2", snapshot, event, key) is not None
+    assert snapshot_fault(oid, version, "snap", snapshot, None, key) is not None
+    assert snapshot_fault(oid, version, "snap", inner, event, key) is not None
+
+
+@given(
+    oid=st.uuids(),
+    version=st.integers(1, 2**40),
+    inner=_inners,
+    key=st.binary(min_size=1, max_size=32),
+    position=st.integers(0, 200),
+    mask=st.integers(1, 255),
+)
+def test_any_byte_changed_in_a_sealed_snapshot_fails_its_check(
+    oid: UUID, version: int, inner: bytes, key: bytes, position: int, mask: int
+) -> None:
+    event, digest = seal_state(GENESIS, oid, version, "topic", b"{}", key)
+    snapshot = bytearray(seal_snapshot(digest, oid, version, "snap", inner, key))
+    snapshot[position % len(snapshot)] ^= mask
+    assert snapshot_fault(oid, version, "snap", bytes(snapshot), event, key) is not None
+    # Re-sealed without the key, as anyone could: the keyed check refuses it.
+    forged = seal_snapshot(digest, oid, version, "snap", inner + b"!", None)
+    assert snapshot_fault(oid, version, "snap", forged, event, key) is not None
+
+
+@given(
+    prev=st.binary(min_size=32, max_size=32),
+    position=st.integers(1, 2**40),
+    oid=st.uuids(),
+    version=st.integers(1, 2**40),
+    digest=st.binary(min_size=32, max_size=32),
+)
+def test_a_whole_log_link_changes_with_each_thing_it_covers(
+    prev: bytes, position: int, oid: UUID, version: int, digest: bytes
+) -> None:
+    link = log_digest(prev, position, oid.bytes, version, digest)
+    assert len(link) == 32
+    others = {
+        log_digest(
+            bytes(32) if prev != bytes(32) else b"\x01" * 32, position, oid.bytes, version, digest
+        ),
+        log_digest(prev, position + 1, oid.bytes, version, digest),
+        log_digest(
+            prev, position, bytes(16) if oid.bytes != bytes(16) else b"\x01" * 16, version, digest
+        ),
+        log_digest(prev, position, oid.bytes, version + 1, digest),
+        log_digest(prev, position, oid.bytes, version, bytes(a ^ 1 for a in digest)),
+    }
+    assert link not in others
+    assert len(others) == 5

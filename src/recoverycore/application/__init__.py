@@ -9,11 +9,14 @@
   their questions;
 * :func:`verify` (:mod:`~recoverycore.application.verify`) checks the hash chains and
   :func:`forget` (:mod:`~recoverycore.application.forget`) erases a customer's personal data;
+  :func:`backup` (:mod:`~recoverycore.application.backup`) copies a live SQLite store with its
+  keys and views;
 * the clocks (:mod:`~recoverycore.application.clock`) and public holidays
   (:mod:`~recoverycore.application.holidays`) it decides with, and ``resolve_store_env``: the
   store a path or URL names, as the command line opens it.
 """
 
+from recoverycore.application.backup import Backup, backup
 from recoverycore.application.clock import DEFAULT_TIME_ZONE, Clock, SimulatedClock, SystemClock
 from recoverycore.application.forget import Forgotten, forget
 from recoverycore.application.holidays import (
@@ -33,13 +36,16 @@ from recoverycore.application.policies import (
 from recoverycore.application.read_models import AuditReport, ReadModels, StateAsOf, follow_views
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.application.verify import Finding, VerifyResult, verify
+from recoverycore.errors import AggregateNotFound, UnreadableEvent
 from recoverycore.persistence import resolve_store_env
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
     "FOLLOWERS",
     "HOLIDAY_STATES",
+    "AggregateNotFound",
     "AuditReport",
+    "Backup",
     "Clock",
     "Finding",
     "FollowUpPolicy",
@@ -50,8 +56,10 @@ __all__ = [
     "SimulatedClock",
     "StateAsOf",
     "SystemClock",
+    "UnreadableEvent",
     "VerifyResult",
     "australian_holidays",
+    "backup",
     "follow",
     "follow_views",
     "forget",

@@ -14,7 +14,15 @@ teams, rule ids, codes, amounts and dates are not personal (see ``docs/integrity
 - the views and reports show ``[erased]`` (they hold tokens, never plaintext);
 - every history still verifies: the hash chain covers the stored tokens, which do not change;
 - snapshots of their plans and cases are deleted (they are only a shortcut for replay);
-- new personal data for them is refused (:class:`PersonalDataErased`).
+- new personal data for them is refused (:class:`PersonalDataErased`);
+- every process using the store sees it at once: ``forget`` moves the key store's generation,
+  and every read of personal data checks it, dropping the keys and states held in memory.
+
+On SQLite the key file is scrubbed (``secure_delete``, ``VACUUM``, no log left beside it). When
+another process holds the key file so long that this cannot be done, :func:`forget` raises
+:class:`ForgetIncomplete` saying whether the key is already marked forgotten (then it is used
+nowhere, but its bytes may remain until ``forget`` runs again): close the other processes and
+run it again.
 
 A CRN is a key in its canonical spelling (:func:`recoverycore.events.normalise_crn`): commands
 store it so, and ``forget`` finds the customer however the CRN is typed, including records
@@ -32,6 +40,7 @@ from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel, ConfigDict
 
 from recoverycore.application.recovery import RecoveryApp
+from recoverycore.errors import ForgetIncomplete, KeyStoreMissing
 from recoverycore.events import normalise_crn
 from recoverycore.events.cmr import CaseAllocated
 from recoverycore.events.msp import MspRecorded
@@ -52,7 +61,9 @@ from recoverycore.persistence import (
 __all__ = [
     "ERASED",
     "PERSONAL_DATA",
+    "ForgetIncomplete",
     "Forgotten",
+    "KeyStoreMissing",
     "PersonalDataErased",
     "forget",
     "personal_data_for",
@@ -78,7 +89,8 @@ class Forgotten(BaseModel):
 
 def forget(env: Mapping[str, str], crn: str) -> Forgotten:
     """Destroy the key of the customer with ``crn``, and delete the snapshots of their plans
-    and cases. Raises ``ValueError`` if the store keeps personal data plain."""
+    and cases. Raises ``ValueError`` if the store keeps personal data plain, and
+    :class:`ForgetIncomplete` if another process kept the key store busy (see above)."""
     personal = personal_data_for(env)
     if personal is None:
         raise ValueError(
@@ -90,9 +102,13 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
     for subject in (legacy_subject_of_crn(crn), *_subjects_spelt_otherwise(env, crn)):
         if subject not in subjects:
             subjects.append(subject)
+    # Snapshots first: one read between a key's destruction and their deletion would find a
+    # snapshot it cannot open. Then again, for any taken meanwhile.
+    linked = sorted({a for subject in subjects for a in personal.keys.aggregates_of(subject)})
+    deleted = _delete_snapshots(env, [UUID(hex=a) for a in linked])
     results: list[ForgetResult] = [personal.forget_subject(subject) for subject in subjects]
     aggregates = sorted({a for result in results for a in result.aggregates})
-    deleted = _delete_snapshots(env, [UUID(hex=a) for a in aggregates])
+    deleted += _delete_snapshots(env, [UUID(hex=a) for a in aggregates])
     main = next((r for r in results if r.key_destroyed), results[0])
     return Forgotten(
         customer_record=str(UUID(hex=main.subject)),

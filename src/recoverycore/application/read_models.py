@@ -48,6 +48,7 @@ from recoverycore.projections import (
     postgres_view_recorder,
     rebuild,
     sources_of,
+    tolerant_application,
     view_projection,
 )
 from recoverycore.projections import audit as audit_view
@@ -142,6 +143,11 @@ class ReadModels:
     def names(self) -> tuple[str, ...]:
         return tuple(self._views)
 
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        """The logs the views read, by application name (the report reads stored events)."""
+        return self._sources
+
     def backlog(self) -> dict[str, int]:
         """Events recorded but not yet applied, per view (an upper bound when a view reads only
         some event types)."""
@@ -179,8 +185,9 @@ class ReadModels:
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Mapping[str, Progress] | None = None,
     ) -> dict[str, CatchUpResult]:
-        """Drop each view and build it again from the first event. Only reads the logs: no
-        policy reacts to a rebuild."""
+        """Build each view again from the first event beside the live one, and switch to it in
+        one transaction (see :func:`~recoverycore.projections.rebuild`). Only reads the logs:
+        no policy reacts to a rebuild."""
         return {
             name: rebuild(
                 self.view(name),
@@ -345,7 +352,7 @@ def follow_views(
             runners = [
                 stack.enter_context(
                     ProjectionRunner(
-                        application_class=application_class,
+                        application_class=tolerant_application(application_class),
                         projection_class=view_projection(VIEWS[name]),
                         view_class=postgres_view_recorder(VIEWS[name]),
                         env=dict(env),

@@ -13,7 +13,29 @@ is wrong:
   to the event before it match (a row copied from another aggregate, or forged);
 - ``reordered``: an event recorded at another version of the same aggregate is stored here;
 - ``unchained``: events written without a seal (``RECOVERYCORE_HASH_CHAIN=n``, or before the
-  chain existed).
+  chain existed);
+- ``snapshot``: a snapshot whose seal does not check or that is not bound to the stored chain
+  (the applications ignore it and replay the events);
+- ``view-differs``, ``unwitnessed``, ``log-order``: the audit view (a witness kept beside the
+  store) saw an event differently, saw the log up to an event it has no row for, or saw an
+  event at another place in the log;
+- ``removed`` and ``truncated`` of a whole log (no aggregate): notification ids missing in the
+  middle of an SQLite log, or a follower (a policy, a view) that processed the log further than
+  it now goes;
+- ``rewritten``: the log does not extend a head taken earlier (``against``);
+- ``damaged`` and ``missing``: a file, table or row that cannot be read, or a log that is gone.
+
+Beside the per-aggregate chains, the whole notification log of each application is chained in
+its order (:func:`~recoverycore.persistence.log_digest`); its last link is the log's *head*
+(:class:`LogHead`). Keep the heads somewhere the store's writers cannot change, and check later
+that the log still extends them (``verify(env, against=heads)``).
+
+``verify`` only reads: SQLite files are opened read-only (``immutable`` when no write-ahead log
+is beside them; a file with one, i.e. open in a running process, is read through it, which uses
+its ``-shm``), PostgreSQL in read-only transactions; it creates no file and no table, and
+reports what it cannot read as findings. A store that does not exist at all raises
+:class:`~recoverycore.errors.StoreNotFound`. The audit view's rows are compared with the events
+they were made from; with ``CIPHER_KEY`` set and not given, only their topics and positions.
 
 Memory is bounded by the longest single history, not by the size of the store: rows are read
 in (aggregate, version) order through a streaming cursor. Verification needs no cipher key and
@@ -26,47 +48,58 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Mapping, Sequence
 from itertools import groupby
-from operator import itemgetter
-from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.utils import Environment
 from pydantic import BaseModel, ConfigDict
 
+from recoverycore.errors import StoreNotFound
 from recoverycore.persistence import (
     ALL_APPLICATIONS,
     CHAIN_KEY,
     GENESIS,
     MAGIC,
-    StoreKind,
     chain_key_from,
     digest_of,
-    postgres_connect_args,
     read_seal,
-    store_kind,
 )
 
 __all__ = [
     "APPLICATIONS",
+    "HEAD_FORMAT",
     "Finding",
     "FindingKind",
+    "LogHead",
     "Row",
+    "StoreNotFound",
     "VerifyResult",
     "check_history",
+    "head_document",
+    "heads_from",
     "verify",
 ]
 
 APPLICATIONS = ALL_APPLICATIONS
 """The logs of a store: plans and cases, follow-up ledgers, customer records."""
 
-FindingKind = Literal["altered", "removed", "truncated", "inserted", "reordered", "unchained"]
+FindingKind = Literal[
+    "altered",
+    "removed",
+    "truncated",
+    "inserted",
+    "reordered",
+    "unchained",
+    "snapshot",
+    "view-differs",
+    "unwitnessed",
+    "log-order",
+    "rewritten",
+    "damaged",
+    "missing",
+]
 
 Row = tuple[int, str, bytes]
 """One stored event of an aggregate: (version, topic, stored state)."""
@@ -82,16 +115,33 @@ class Finding(BaseModel):
 
     application: str
     """Whose log: ``RecoveryCore`` (plans and cases), ``FollowUpPolicy``, ``SafeguardPolicy``."""
-    aggregate_id: str
-    version: int
+    aggregate_id: str = ""
+    """The aggregate, or ``""`` for a finding about a whole log, file or table."""
+    version: int = 0
     """The version (position in the aggregate's sequence) the finding is about; for ``removed``
-    and ``truncated`` the first missing version."""
+    and ``truncated`` the first missing version; 0 when not about one aggregate's event."""
     kind: FindingKind
     detail: str
     recorded_as: int | None = None
     """For ``reordered``: the version the stored event was recorded at."""
     last_version: int | None = None
     """For ``removed`` and ``truncated``: the last missing version."""
+    notification_id: int | None = None
+    """Where in the log, when known (for a whole log's ``removed``: the first missing id)."""
+    location: str = ""
+    """The file (SQLite) or table (PostgreSQL) the finding is in, for ``damaged`` and
+    ``missing`` (and the views file for ``view-differs``)."""
+
+
+class LogHead(BaseModel):
+    """The head of one application's whole-log chain: how many events it held, the
+    notification id of the last, and the chain's digest after it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    events: int
+    notification_id: int
+    digest: str
 
 
 class VerifyResult(BaseModel):
@@ -113,6 +163,32 @@ class VerifyResult(BaseModel):
     witness: str | None
     """What else the store was checked against for removed events at the end of a history
     (the audit view), or ``None``."""
+    log_heads: dict[str, LogHead] = {}
+    """For the whole store: the head of each log's whole-log chain (keep them elsewhere, and
+    check later with ``verify(env, against=...)``)."""
+    snapshots: int = 0
+    """How many snapshots were checked."""
+    against: bool = False
+    """Whether the logs were checked against heads taken earlier."""
+
+
+HEAD_FORMAT = "recoverycore-head/1"
+
+
+def head_document(result: VerifyResult) -> dict[str, Any]:
+    """The heads of a verified store as a JSON document (what ``verify --head`` prints)."""
+    return {
+        "format": HEAD_FORMAT,
+        "logs": {name: head.model_dump() for name, head in result.log_heads.items()},
+    }
+
+
+def heads_from(document: Mapping[str, Any]) -> dict[str, LogHead]:
+    """The heads in a document :func:`head_document` made. Raises ``ValueError`` if it is not
+    one."""
+    if document.get("format") != HEAD_FORMAT or not isinstance(document.get("logs"), dict):
+        raise ValueError(f"not a head document of this tool (format {HEAD_FORMAT!r} expected)")
+    return {str(name): LogHead.model_validate(head) for name, head in document["logs"].items()}
 
 
 # -- one history ----------------------------------------------------------------------------------
@@ -292,139 +368,6 @@ def _span(first: int, last: int) -> str:
     return str(first) if first == last else f"{first}-{last}"
 
 
-# -- reading the store ----------------------------------------------------------------------------
-class _Log:
-    """One application's stored events, read in (aggregate, version) order."""
-
-    def __init__(self, name: str, recorder: Any, close: Callable[[], None] | None = None) -> None:
-        self.name = name
-        self.recorder = recorder
-        self._close = close
-
-    def close(self) -> None:
-        if self._close is not None:
-            self._close()
-
-    def _table(self) -> str:
-        table: str = self.recorder.events_table_name
-        schema = getattr(getattr(self.recorder, "datastore", None), "schema", "") or ""
-        if _kind(self.recorder) == "postgres" and schema and "." not in table:
-            return f"{schema}.{table}"
-        return table
-
-    def count(self) -> int:
-        kind = _kind(self.recorder)
-        table = self._table()
-        if kind == "sqlite":
-            with self.recorder.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT COUNT(*) FROM {table}")
-                return int(c.fetchone()[0])
-        if kind == "postgres":
-            with self.recorder.datastore.get_connection() as conn:
-                row = conn.execute(f"SELECT COUNT(*) FROM {table}".encode()).fetchone()
-                return int(row["count"] if isinstance(row, dict) else row[0])
-        return len(self._popo_rows())
-
-    def histories(self) -> Iterator[tuple[UUID, list[Row]]]:
-        """Each aggregate's rows, one aggregate at a time."""
-        for oid, rows in groupby(self._rows(), key=itemgetter(0)):
-            yield (
-                oid if isinstance(oid, UUID) else UUID(str(oid)),
-                [(r[1], r[2], r[3]) for r in rows],
-            )
-
-    def history(self, aggregate_id: UUID) -> list[Row]:
-        return [
-            (s.originator_version, s.topic, s.state)
-            for s in self.recorder.select_events(aggregate_id)
-        ]
-
-    def _rows(self) -> Iterator[tuple[Any, int, str, bytes]]:
-        kind = _kind(self.recorder)
-        table = self._table()
-        sql = (
-            f"SELECT originator_id, originator_version, topic, state FROM {table}"
-            " ORDER BY originator_id, originator_version"
-        )
-        if kind == "sqlite":
-            with self.recorder.datastore.transaction(commit=False) as c:
-                c.execute(sql)
-                while batch := c.sqlite_cursor.fetchmany(2000):
-                    yield from batch
-        elif kind == "postgres":
-            # Single-row mode streams the result without a server-side cursor's round trips.
-            with self.recorder.datastore.get_connection() as conn:
-                cur = conn.cursor(row_factory=_tuples)
-                yield from cur.stream(sql.encode())
-        else:
-            yield from self._popo_rows()
-
-    def _popo_rows(self) -> list[tuple[Any, int, str, bytes]]:
-        rows: list[tuple[Any, int, str, bytes]] = []
-        start = 1
-        while batch := self.recorder.select_notifications(start, 1000):
-            rows.extend((n.originator_id, n.originator_version, n.topic, n.state) for n in batch)
-            start = batch[-1].id + 1
-        rows.sort(key=lambda r: (str(r[0]), r[1]))
-        return rows
-
-
-def _tuples(cursor: Any) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    return tuple
-
-
-def _kind(recorder: Any) -> str:
-    module = type(recorder).__module__
-    if "sqlite" in module:
-        return "sqlite"
-    if "postgres" in module:
-        return "postgres"
-    return "popo"
-
-
-def _open_logs(env: Mapping[str, str], names: Iterable[str]) -> list[_Log]:
-    logs: list[_Log] = []
-    for name in names:
-        factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
-            Environment(name, dict(env))
-        )
-        logs.append(_Log(name, factory.application_recorder(), factory.close))
-    return logs
-
-
-def _witness(env: Mapping[str, str] | None, apps: Sequence[Any] | None) -> dict[str, int] | None:
-    """The last version of each plan and case as the audit view recorded it, if it exists."""
-    if apps is not None or env is None:
-        return None
-    kind = store_kind(env)
-    sql = "SELECT subject_id, MAX(version) FROM audit_events GROUP BY subject_id"
-    if kind is StoreKind.SQLITE:
-        from recoverycore.projections import views_database
-
-        path = env.get("AUDIT_SQLITE_DBNAME") or views_database(env.get("SQLITE_DBNAME", ""))
-        if not path or path == ":memory:" or not Path(path).exists():
-            return None
-        with suppress(sqlite3.Error):
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                return {str(s): int(v) for s, v in conn.execute(sql)}
-            finally:
-                conn.close()
-        return None
-    if kind is StoreKind.POSTGRES:
-        import psycopg
-
-        schema = env.get("POSTGRES_SCHEMA") or ""
-        table = f"{schema}.audit_events" if schema else "audit_events"
-        with (
-            suppress(psycopg.Error),
-            psycopg.connect(**postgres_connect_args(env)) as pg,
-        ):
-            rows = pg.execute(sql.replace("audit_events", table).encode()).fetchall()
-            return {str(s): int(v) for s, v in rows}
-    return None
-
-
 # -- the API --------------------------------------------------------------------------------------
 def verify(
     env: Mapping[str, str] | None = None,
@@ -433,13 +376,18 @@ def verify(
     aggregate_id: UUID | str | None = None,
     progress: Progress | None = None,
     key: bytes | None = None,
+    against: Mapping[str, LogHead] | None = None,
 ) -> VerifyResult:
     """Check the hash chains of one aggregate (``aggregate_id``) or of the whole store.
 
     Give the store's ``env`` (as for :class:`~recoverycore.RecoveryApp`), or running
     applications (``apps``, e.g. in memory). ``key`` is the chain's HMAC key (by default
-    ``RECOVERYCORE_CHAIN_KEY`` from ``env``). ``progress(done, total)`` is called as rows are
-    checked. Never raises for what it finds: read :attr:`VerifyResult.findings`.
+    ``RECOVERYCORE_CHAIN_KEY`` from ``env``, else from the process environment).
+    ``progress(done, total)`` is called as rows are checked. ``against``: heads taken earlier
+    (:func:`heads_from`); each log must extend its head.
+
+    Never raises for what it finds (read :attr:`VerifyResult.findings`), and writes nothing;
+    raises :class:`~recoverycore.errors.StoreNotFound` when the store does not exist at all.
     """
     if (env is None) == (apps is None):
         raise ValueError("Give either the store's env or the running applications.")
@@ -448,71 +396,117 @@ def verify(
         key = chain_key_from(env) if env is not None and env.get(CHAIN_KEY) else None
         key = key or chain_key_from(os.environ)
     if apps is not None:
-        logs = [_Log(app.name, app.recorder) for app in apps]
-    else:
-        assert env is not None
-        logs = _open_logs(env, APPLICATIONS)
-    witness = _witness(env, apps)
+        return _verify_apps(apps, aggregate_id, key)
+    assert env is not None
+    from recoverycore.application._store_reader import Damaged, open_store
+    from recoverycore.application._verify_store import StoreCheck, rows_of
+
+    source = open_store(env)
+    check = StoreCheck(source, env, key, against=against, progress=progress)
+    try:
+        if aggregate_id is None:
+            check.run()
+            scope = "store"
+        else:
+            oid = UUID(str(aggregate_id))
+            scope = str(oid)
+            check.read_witnesses()
+            for log in source.logs:
+                try:
+                    rows, positions, bad = rows_of(iter(log.history(oid)))
+                    for why in bad:
+                        check.found(
+                            log.name,
+                            "damaged",
+                            f"a stored row cannot be an event: {why}",
+                            aggregate_id=scope,
+                            location=log.where,
+                        )
+                    seen = None
+                    if check.witness is not None and log.name == APPLICATIONS[0]:
+                        seen = check.witness.get(scope)
+                    if not rows and seen is None:
+                        continue
+                    check.aggregates += 1
+                    check.events += len(rows)
+                    check.history(log, oid, rows, positions)
+                    if log.name == APPLICATIONS[0]:
+                        check.check_snapshots(log, oid)
+                    if rows:
+                        last = read_seal(rows[-1][2])
+                        check.heads = {
+                            "version": str(rows[-1][0]),
+                            "digest": last.digest.hex() if last else "",
+                        }
+                except Damaged as damage:
+                    check.damaged(log.name, damage)
+                except Exception as error:  # verify reports what it cannot read, never raises
+                    check.found(
+                        log.name,
+                        "damaged",
+                        f"the history cannot be checked: {type(error).__name__}: {error}",
+                        aggregate_id=scope,
+                        location=log.where,
+                    )
+    finally:
+        source.close()
+    return VerifyResult(
+        ok=not check.findings,
+        scope=scope,
+        chain="hmac-sha256" if key else "sha256",
+        aggregates=check.aggregates,
+        events=check.events,
+        findings=tuple(check.findings),
+        heads=check.heads,
+        witness="audit view" if check.witness is not None else None,
+        log_heads=check.log_heads,
+        snapshots=check.snapshots,
+        against=against is not None,
+    )
+
+
+def _verify_apps(
+    apps: Sequence[Application[Any]], aggregate_id: UUID | str | None, key: bytes | None
+) -> VerifyResult:
+    """The chains of running applications' logs (e.g. in memory)."""
     findings: list[Finding] = []
     aggregates = events = 0
     heads: dict[str, str] = {}
-    try:
+    for app in apps:
         if aggregate_id is not None:
             oid = UUID(str(aggregate_id))
-            for log in logs:
-                rows = log.history(oid)
-                seen = witness.get(str(oid)) if witness and log.name == APPLICATIONS[0] else None
-                if not rows and seen is None:
-                    continue
-                aggregates += 1
-                events += len(rows)
-                findings += check_history(log.name, oid, rows, key=key, witness_version=seen)
-                if rows:
-                    last = read_seal(rows[-1][2])
-                    heads = {
-                        "version": str(rows[-1][0]),
-                        "digest": last.digest.hex() if last else "",
-                    }
-            scope = str(oid)
+            histories = [(oid, list(app.recorder.select_events(oid)))]
         else:
-            total = sum(log.count() for log in logs) if progress else 0
-            seen_ids: set[str] = set()
-            for log in logs:
-                for oid, rows in log.histories():
-                    aggregates += 1
-                    events += len(rows)
-                    version = None
-                    if witness and log.name == APPLICATIONS[0]:
-                        seen_ids.add(str(oid))
-                        version = witness.get(str(oid))
-                    findings += check_history(log.name, oid, rows, key=key, witness_version=version)
-                    if progress is not None:
-                        progress(events, total)
-            if witness:
-                for lost in sorted(set(witness) - seen_ids):
-                    findings.append(
-                        Finding(
-                            application=APPLICATIONS[0],
-                            aggregate_id=lost,
-                            version=1,
-                            kind="truncated",
-                            detail="the audit view recorded this plan or case up to version "
-                            f"{witness[lost]}, but none of its events is in the store",
-                            last_version=witness[lost],
-                        )
-                    )
-            scope = "store"
-    finally:
-        if apps is None:
-            for log in logs:
-                log.close()
+            rows: list[Any] = []
+            start = 1
+            while batch := app.recorder.select_notifications(start, 1000):
+                rows.extend(batch)
+                start = batch[-1].id + 1
+            rows.sort(key=lambda n: (str(n.originator_id), n.originator_version))
+            histories = [
+                (UUID(str(o)), list(group))
+                for o, group in groupby(rows, key=lambda n: n.originator_id)
+            ]
+        for oid, stored in histories:
+            if not stored:
+                continue
+            history = [(s.originator_version, s.topic, s.state) for s in stored]
+            aggregates += 1
+            events += len(history)
+            findings += check_history(app.name, oid, history, key=key)
+            if aggregate_id is not None:
+                last = read_seal(history[-1][2])
+                heads = {
+                    "version": str(history[-1][0]),
+                    "digest": last.digest.hex() if last else "",
+                }
     return VerifyResult(
         ok=not findings,
-        scope=scope,
+        scope="store" if aggregate_id is None else str(UUID(str(aggregate_id))),
         chain="hmac-sha256" if key else "sha256",
         aggregates=aggregates,
         events=events,
         findings=tuple(findings),
         heads=heads,
-        witness="audit view" if witness is not None else None,
+        witness=None,
     )

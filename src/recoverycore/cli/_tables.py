@@ -267,18 +267,26 @@ def print_compliance(answer: Compliance) -> None:
     console.print(breaches)
 
 
-def print_verification(result: VerifyResult) -> None:
+def print_verification(result: VerifyResult, *, to: Console | None = None) -> None:
+    out = to or console
     scope = "the whole store" if result.scope == "store" else result.scope
-    console.print(
+    out.print(
         f"Verified {scope}: {result.events} event(s) in {result.aggregates} histories "
         f"({result.chain} chain"
+        + (f", {result.snapshots} snapshot(s)" if result.snapshots else "")
         + (f", checked against the {result.witness}" if result.witness else "")
+        + (", against the heads given" if result.against else "")
         + ")."
     )
     if result.heads:
-        console.print(f"Head: version {result.heads['version']}, digest {result.heads['digest']}")
+        out.print(f"Head: version {result.heads['version']}, digest {result.heads['digest']}")
+    for name, head in result.log_heads.items():
+        out.print(
+            f"Log head of {name}: {head.events} event(s) to notification "
+            f"{head.notification_id}, digest {head.digest}"
+        )
     if result.ok:
-        console.print("[green]Every history is intact.[/]")
+        out.print("[green]Every history is intact.[/]")
         return
     table = Table(title=f"{len(result.findings)} finding(s)", expand=True)
     for column in ("log", "aggregate", "version", "finding", "detail"):
@@ -287,10 +295,11 @@ def print_verification(result: VerifyResult) -> None:
         versions = str(f.version) + (
             f"-{f.last_version}" if f.last_version and f.last_version != f.version else ""
         )
-        table.add_row(
-            f.application, f.aggregate_id, versions, f"[red]{f.kind}[/]", escape(f.detail)
-        )
-    console.print(table)
+        if not f.version:
+            versions = f"#{f.notification_id}" if f.notification_id else ""
+        detail = f.detail + (f" [{f.location}]" if f.location else "")
+        table.add_row(f.application, f.aggregate_id, versions, f"[red]{f.kind}[/]", escape(detail))
+    out.print(table)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The auditor's commands: ``report``, ``verify`` and ``forget``."""
+"""The auditor's commands: ``report``, ``verify``, ``forget`` and ``backup``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from recoverycore import AggregateNotFound, forget, verify
+from recoverycore import AggregateNotFound, InvalidCommand, UnreadableEvent, forget, verify
 from recoverycore.application import resolve_store_env
+from recoverycore.application.backup import backup
+from recoverycore.application.forget import ForgetIncomplete, KeyStoreMissing
+from recoverycore.application.verify import StoreNotFound, head_document, heads_from
 from recoverycore.cli._app import (
     AsOfOption,
     DbOption,
@@ -75,7 +78,8 @@ def report_command(
 ) -> None:
     """One self-contained report of a plan or case for an auditor: summary, hash-chain
     verification, the procedure's state machine with the path taken, the timeline of actions,
-    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify)."""
+    follow-ups, pauses and flags (exit 1 if the record's hash chain does not verify, or the
+    audit view's rows differ from the stored events)."""
     # Imported here: the report's rendering is only needed by this command.
     from recoverycore.report import build_report, format_for, render, report_schemas
 
@@ -93,6 +97,9 @@ def report_command(
         except AggregateNotFound as missing:
             err.print(f"[red]{missing}[/] Check the id, the time, and the store (--db).")
             raise typer.Exit(code=1) from None
+        except UnreadableEvent as unreadable:
+            err.print(f"[red]No report:[/] {escape(str(unreadable))}")
+            raise typer.Exit(code=1) from None
     text = render(report, chosen)
     if output is None:
         sys.stdout.write(text)
@@ -104,6 +111,10 @@ def report_command(
         )
     if not report.verification.ok:
         err.print("[red]The record's hash chain does not verify:[/] see the report.")
+        raise typer.Exit(code=1)
+    for discrepancy in report.view_discrepancies:
+        err.print(f"[red]The audit view is not to be trusted:[/] {escape(discrepancy.text)}.")
+    if report.view_discrepancies:
         raise typer.Exit(code=1)
 
 
@@ -117,33 +128,72 @@ def verify_command(
     ] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.text,
+    head: Annotated[
+        bool,
+        typer.Option(
+            "--head",
+            help="Print the head of each log (events, last notification id, digest) as JSON, to "
+            "keep somewhere the store's writers cannot change; check it later with --against.",
+        ),
+    ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="A head printed earlier by --head ('-' for stdin): each log must extend it "
+            "(nothing before it altered, removed, inserted or reordered).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check that every stored event is the one recorded: recompute each aggregate's hash chain
-    and report any event altered, removed, inserted or reordered (exit 1 if anything is)."""
+    and each log's whole-log chain, check snapshots and the audit view against them, and report
+    any event altered, removed, inserted or reordered and any damaged file (exit 1 if anything
+    is, 2 if there is no store). Reads only: it writes and creates nothing."""
     env = resolve_store_env(db)
-    if subject_id is not None:
-        result = verify(env, aggregate_id=subject_id)
-    else:
-        with RichProgress(
-            TextColumn("verifying"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("verify", total=None)
+    heads = None
+    if against is not None:
+        try:
+            text = sys.stdin.read() if str(against) == "-" else against.read_text(encoding="utf-8")
+            heads = heads_from(orjson.loads(text))
+        except (OSError, ValueError) as bad:
+            err.print(f"[red]Cannot read the head {escape(str(against))}:[/] {escape(str(bad))}")
+            raise typer.Exit(code=2) from None
+    if (head or heads is not None) and subject_id is not None:
+        err.print("[red]--head and --against are about whole logs:[/] give no id.")
+        raise typer.Exit(code=2)
+    try:
+        if subject_id is not None:
+            result = verify(env, aggregate_id=subject_id)
+        else:
+            with RichProgress(
+                TextColumn("verifying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                disable=not err.is_terminal,
+            ) as bar:
+                task = bar.add_task("verify", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            result = verify(env, progress=progress)
+                result = verify(env, progress=progress, against=heads)
+    except StoreNotFound as missing:
+        err.print(f"[red]{escape(str(missing))}[/]")
+        raise typer.Exit(code=2) from None
     if subject_id is not None and result.aggregates == 0:
         err.print(
             f"[red]Nothing is recorded on {subject_id}.[/] Check the id and the store (--db)."
         )
         raise typer.Exit(code=1)
-    if fmt is Format.json:
+    if head:
+        sys.stdout.write(orjson.dumps(head_document(result), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+        if not result.ok:
+            print_verification(result, to=err)
+    elif fmt is Format.json:
         _write_json(result)
     else:
         print_verification(result)
@@ -163,8 +213,8 @@ def forget_command(
     env = resolve_store_env(db)
     try:
         done = forget(env, crn)
-    except ValueError as plain:
-        err.print(f"[red]{escape(str(plain))}[/]")
+    except (ValueError, ForgetIncomplete, KeyStoreMissing) as refused:
+        err.print(f"[red]{escape(str(refused))}[/]")
         raise typer.Exit(code=1) from None
     if fmt is Format.json:
         _write_json(done)
@@ -180,3 +230,24 @@ def forget_command(
             f"No key to destroy for customer record {done.customer_record} "
             "(nothing recorded for this CRN, or already forgotten)."
         )
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[
+        Path, typer.Argument(help="The folder to copy the store into.", show_default=False)
+    ],
+    db: DbOption = None,
+) -> None:
+    """Copy the store while it is in use: its events, the policies' files, the views and the
+    customers' key file, one consistent snapshot of each (SQLite's backup API), in an order
+    that keeps them consistent with one another. A PostgreSQL store is backed up with
+    pg_dump."""
+    env = resolve_store_env(db)
+    try:
+        done = backup(env, dest)
+    except InvalidCommand as refused:
+        err.print(f"[red]{escape(str(refused))}[/]")
+        raise typer.Exit(code=1) from None
+    for path in done.files:
+        console.print(f"copied {escape(str(path))}")

@@ -34,7 +34,14 @@ from recoverycore.cli._tables import (
     print_timeline,
     print_workload,
 )
-from recoverycore.projections import VIEWS, Compliance, Timeline, Workload
+from recoverycore.projections import (
+    VIEWS,
+    Compliance,
+    RebuildSuperseded,
+    Timeline,
+    ViewRecorder,
+    Workload,
+)
 
 
 class ViewName(StrEnum):
@@ -81,8 +88,9 @@ def project(
         return
     with ReadModels(env, names=names) as models, _progress_bars(models, "catching up") as bars:
         results = models.catch_up(progress=bars)
-    for name, result in results.items():
-        console.print(f"{name}: {result.total} event(s) applied in {result.batches} batch(es).")
+        for name, result in results.items():
+            console.print(f"{name}: {result.total} event(s) applied in {result.batches} batch(es).")
+            _print_problems(models.view(name))
 
 
 @app.command()
@@ -92,14 +100,36 @@ def rebuild(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Drop views and build them again from the first recorded event. Only reads the logs:
-    no policy reacts to a rebuild."""
+    """Build views again from the first recorded event, beside the live ones, and switch to
+    each in one transaction: readers and a running ``project --follow`` keep the old view until
+    then. Only reads the logs: no policy reacts to a rebuild."""
     names = _view_names(views)
     models = ReadModels(resolve_store_env(db), names=names)
-    with models, _progress_bars(models, "rebuilding") as bars:
-        results = models.rebuild(progress=bars)
-    for name, result in results.items():
-        console.print(f"{name}: rebuilt from {result.total} event(s).")
+    done: dict[str, str] = {}
+    with models:
+        with _progress_bars(models, "rebuilding") as bars:
+            for name in models.names:
+                try:
+                    result = models.rebuild([name], progress=bars)[name]
+                except RebuildSuperseded as superseded:
+                    done[name] = str(superseded)
+                    continue
+                generation = models.view(name).generation()
+                done[name] = f"rebuilt from {result.total} event(s), now generation {generation}."
+        for name, outcome in done.items():
+            console.print(f"{name}: {outcome}")
+            _print_problems(models.view(name))
+
+
+def _print_problems(view: ViewRecorder) -> None:
+    """The plans and cases a view stopped at (an event it could not read), if any."""
+    for problem in view.problems():
+        err.print(
+            f"[yellow]{view.definition.name}: stopped at {problem['subject_id']} "
+            f"(version {problem['version']}, {problem['log']} notification "
+            f"{problem['position']}):[/] {problem['reason']}. Its later events are not in this "
+            "view; the other records are. Run `recoverycore verify` on it."
+        )
 
 
 @app.command("workload")

@@ -12,6 +12,21 @@ reordering any stored event therefore breaks the chain at that event, and checki
 neither the cipher key nor the customers' keys: the chain covers what is stored, so erasing a
 customer's personal data by destroying their key (:func:`recoverycore.forget`) leaves every
 history verifiable.
+
+Snapshots (a shortcut for replay, kept in eventsourcing's snapshot store) are sealed too, with
+their own marker, and bound to the chain: a snapshot's seal holds the digest of the event at the
+snapshot's version and a digest over that, the position, the topic and the snapshot's bytes::
+
+    SNAPSHOT_MAGIC (4 bytes) | event digest (32 bytes) | digest (32 bytes) | inner bytes ...
+
+:class:`SealedSnapshotStore` hands out only snapshots whose seal checks and whose event digest is
+the one stored at that version now; any other snapshot (altered, copied, or written before
+snapshots were sealed) is passed over, so the aggregate is replayed from its events.
+
+The whole notification log of an application is chained too, at verify time, in its order:
+:func:`log_digest` links each event's position, aggregate, version and digest to the one before.
+The last link (the log's *head*) is what an auditor keeps elsewhere, to check later that the log
+still extends it.
 """
 
 from __future__ import annotations
@@ -19,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -31,12 +46,20 @@ __all__ = [
     "GENESIS",
     "MAGIC",
     "SEAL_SIZE",
+    "SNAPSHOT_MAGIC",
     "ChainedEventStore",
     "Seal",
+    "SealedSnapshotStore",
     "chain_key_from",
     "digest_of",
+    "event_digest",
+    "log_digest",
     "read_seal",
+    "read_snapshot_seal",
+    "seal_snapshot",
     "seal_state",
+    "snapshot_digest",
+    "snapshot_fault",
     "unseal",
 ]
 
@@ -73,11 +96,13 @@ def digest_of(
     topic: str,
     inner: bytes,
     key: bytes | None = None,
+    *,
+    magic: bytes = MAGIC,
 ) -> bytes:
     """The digest an event with this position, topic and stored bytes is sealed with."""
     topic_bytes = topic.encode()
     h = hmac.new(key, digestmod=hashlib.sha256) if key else hashlib.sha256()
-    h.update(MAGIC)
+    h.update(magic)
     h.update(prev)
     h.update(originator_id.bytes)
     h.update(version.to_bytes(8, "big", signed=True))
@@ -108,10 +133,181 @@ def read_seal(state: bytes) -> Seal | None:
 
 
 def unseal(state: bytes) -> bytes:
-    """The mapper's own bytes: the stored state without its seal (as is, if it has none)."""
-    if state[:4] == MAGIC:
+    """The mapper's own bytes: the stored state (of an event or a snapshot) without its seal (as
+    is, if it has none)."""
+    if state[:4] in (MAGIC, SNAPSHOT_MAGIC):
         return state[SEAL_SIZE:]
     return state
+
+
+def event_digest(state: bytes) -> bytes:
+    """What stands for a stored event in the whole-log chain: its seal's digest (which covers
+    its position, topic and bytes), or SHA-256 of the state of an event stored without a seal."""
+    seal = read_seal(state)
+    return seal.digest if seal is not None else hashlib.sha256(state).digest()
+
+
+LOG_MAGIC = b"\x00rl1"
+
+
+def log_digest(
+    prev: bytes, notification_id: int, originator_id: bytes, version: int, digest: bytes
+) -> bytes:
+    """The link of the whole-log chain after ``prev`` for the event stored at
+    ``notification_id`` (``originator_id`` as its 16 bytes, ``digest`` from
+    :func:`event_digest`). Plain SHA-256: anyone holding a head can check it."""
+    return hashlib.sha256(
+        b"".join(
+            (
+                LOG_MAGIC,
+                prev,
+                notification_id.to_bytes(8, "big", signed=True),
+                originator_id,
+                version.to_bytes(8, "big", signed=True),
+                digest,
+            )
+        )
+    ).digest()
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+SNAPSHOT_MAGIC = b"\x00rs1"
+"""The first bytes of a sealed snapshot (an event's seal starts with :data:`MAGIC`)."""
+
+
+def snapshot_digest(
+    event: bytes,
+    originator_id: UUID,
+    version: int,
+    topic: str,
+    inner: bytes,
+    key: bytes | None = None,
+) -> bytes:
+    """The digest a snapshot of ``originator_id`` at ``version`` is sealed with, bound to the
+    digest of the event stored at that version (``event``)."""
+    return digest_of(event, originator_id, version, topic, inner, key, magic=SNAPSHOT_MAGIC)
+
+
+def seal_snapshot(
+    event: bytes,
+    originator_id: UUID,
+    version: int,
+    topic: str,
+    inner: bytes,
+    key: bytes | None = None,
+) -> bytes:
+    """The stored state of a snapshot: its seal, then the mapper's bytes."""
+    digest = snapshot_digest(event, originator_id, version, topic, inner, key)
+    return SNAPSHOT_MAGIC + event + digest + inner
+
+
+def read_snapshot_seal(state: bytes) -> Seal | None:
+    """A snapshot's seal (``prev`` is the digest of the event it is bound to), or ``None``."""
+    if len(state) < SEAL_SIZE or state[:4] != SNAPSHOT_MAGIC:
+        return None
+    return Seal(bytes(state[4:36]), bytes(state[36:68]))
+
+
+def snapshot_fault(
+    originator_id: UUID,
+    version: int,
+    topic: str,
+    state: bytes,
+    event_state: bytes | None,
+    key: bytes | None = None,
+) -> str | None:
+    """Why a stored snapshot must not be used (``None``: it is sealed, its bytes are those it
+    was sealed with, and it is bound to the event stored at its version, ``event_state``)."""
+    seal = read_snapshot_seal(state)
+    if seal is None:
+        return (
+            "it carries no seal (written before snapshots were sealed, or forged), so it "
+            "cannot be checked against the chain"
+        )
+    inner = bytes(state[SEAL_SIZE:])
+    if snapshot_digest(seal.prev, originator_id, version, topic, inner, key) != seal.digest:
+        return "its bytes (state, topic or seal) differ from those it was sealed with"
+    if event_state is None:
+        return f"no event is stored at its version {version}"
+    event = read_seal(event_state)
+    if event is None or event.digest != seal.prev:
+        return (
+            f"it was taken of another history than the one stored: the event at version "
+            f"{version} is not the one it was sealed after"
+        )
+    return None
+
+
+Rejected = Callable[[UUID, int, str], None]
+"""Told of each snapshot passed over: (aggregate id, version, why)."""
+
+
+class SealedSnapshotStore(EventStore[UUID]):
+    """eventsourcing's snapshot store, sealing each snapshot and checking it before use.
+
+    ``events`` is the application's :class:`ChainedEventStore`: a snapshot is bound to the
+    digest of the event at its version. :meth:`get` passes over (and reports to
+    ``on_rejected``) every snapshot that fails :func:`snapshot_fault`, so the repository
+    replays from an older good snapshot, or from the first event.
+    """
+
+    def __init__(
+        self,
+        mapper: Any,
+        recorder: Any,
+        *,
+        events: ChainedEventStore,
+        key: bytes | None = None,
+        on_rejected: Rejected | None = None,
+    ) -> None:
+        super().__init__(mapper, recorder)
+        self.chain = events
+        self.key = key
+        self.on_rejected = on_rejected
+
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        sealed: list[StoredEvent] = []
+        for snapshot in domain_events:
+            s = self.mapper.to_stored_event(snapshot)
+            oid = s.originator_id
+            assert isinstance(oid, UUID)
+            event = self.chain.head(oid, s.originator_version)
+            state = seal_snapshot(event, oid, s.originator_version, s.topic, s.state, self.key)
+            sealed.append(StoredEvent(oid, s.originator_version, s.topic, state))
+        self.recorder.insert_events(sealed, **kwargs)
+        return []
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[DomainEventProtocol[UUID]]:
+        found = 0
+        for stored in self.recorder.select_events(originator_id, gt=gt, lte=lte, desc=desc):
+            fault = self.fault(stored)
+            if fault is not None:
+                if self.on_rejected is not None:
+                    self.on_rejected(originator_id, stored.originator_version, fault)
+                continue
+            yield self.mapper.to_domain_event(stored)
+            found += 1
+            if limit is not None and found >= limit:
+                return
+
+    def fault(self, stored: StoredEvent) -> str | None:
+        """Why ``stored`` (a snapshot as stored) must not be used, or ``None``."""
+        oid = stored.originator_id
+        assert isinstance(oid, UUID)
+        version = stored.originator_version
+        rows = self.chain.recorder.select_events(oid, gt=version - 1, lte=version, limit=1)
+        event = rows[0].state if rows and rows[0].originator_version == version else None
+        return snapshot_fault(oid, version, stored.topic, stored.state, event, self.key)
 
 
 class ChainedEventStore(EventStore[UUID]):

@@ -1,18 +1,19 @@
 """Personal data stored encrypted under a key per customer, and erased by destroying the key.
 
 Event fields marked :data:`~recoverycore.events.PERSONAL` (a customer's CRN, name, phone
-numbers, addresses) are stored as *tokens*: ``pii1:<subject>:<ciphertext>``, where the subject
+numbers, addresses) are stored as *tokens*: ``pii2:<subject>:<ciphertext>``, where the subject
 is the customer's pseudonymous record id (``uuid5`` of the CRN, the same id the safeguard policy
-uses) and the ciphertext is a synthetic-IV encryption under that customer's own 512-bit key:
-the IV is HMAC-SHA-256 of the value under the key's first half (128 bits kept, which also
-authenticates it) and the value is AES-256-CTR encrypted under the second half from that IV
-(the SIV construction of Rogaway and Shrimpton, with HMAC as its PRF). It is
+uses) and the ciphertext is AES-SIV (RFC 5297, from the ``cryptography`` library) under that
+customer's own 512-bit key, with the scheme and the subject as associated data. AES-SIV is
 deterministic, so the same value of the same customer always gives the same token: the views
-can still group and join on a CRN without ever holding it. Keys live in a key store beside the
-events (``<store>.keys.db`` for SQLite, a table in the store's schema for PostgreSQL).
+can still group and join on a CRN without ever holding it. Customers whose key was made by the
+first versions keep their ``pii1:`` tokens (an HMAC-SHA-256 synthetic IV and AES-256-CTR), so
+their old and new values stay comparable; both read. Keys live in a key store beside the events
+(``<store>.keys.db`` for SQLite, a table in the store's schema for PostgreSQL).
 
 Reading a token whose key was destroyed (``recoverycore forget CRN``) gives :data:`ERASED`, so
-every history still replays; the chain covers the stored tokens, so it still verifies.
+every history still replays; the chain covers the stored tokens, so it still verifies. Reading
+a token whose customer the key store has never seen raises :class:`KeyStoreMissing`.
 """
 
 from __future__ import annotations
@@ -25,17 +26,22 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
-from uuid import UUID, uuid5
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from uuid import UUID, uuid4, uuid5
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from pydantic import BaseModel
 
-from recoverycore.errors import PersonalDataErased
+from recoverycore.errors import KeyStoreMissing, PersonalDataErased
 from recoverycore.events import normalise_crn
 from recoverycore.persistence._keys import (
+    CustomerKey,
     KeyStore,
     MemoryKeyStore,
     PostgresKeyStore,
@@ -70,18 +76,14 @@ default for in-memory stores, where nothing is at rest)."""
 
 KEY_CACHE_SECONDS = "RECOVERYCORE_KEY_CACHE_SECONDS"
 """Environment variable: how long a running application keeps a customer's key in memory
-(default 60 seconds) before reading it again, so a ``forget`` elsewhere takes effect."""
+(default 60 seconds) before reading it again. A ``forget`` anywhere takes effect at once
+regardless: it moves the key store's generation, which every read checks."""
 
-_TOKEN = re.compile(r"pii1:([0-9a-f]{32}):([A-Za-z0-9_-]+)")
+_TOKEN = re.compile(r"(pii[12]):([0-9a-f]{32}):([A-Za-z0-9_-]+)")
 _PREFIX = "pii1:"
+_PREFIX_V2 = "pii2:"
 _CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
 """The safeguard policy's customer namespace (``policies.safeguards.customer_id``)."""
-
-
-def _ctr(key: bytes, iv: bytes) -> Any:
-    from Crypto.Cipher import AES
-
-    return AES.new(key, AES.MODE_CTR, initial_value=iv, nonce=b"")
 
 
 def subject_of_crn(crn: str) -> str:
@@ -96,7 +98,11 @@ def legacy_subject_of_crn(crn: str) -> str:
 
 
 def is_token(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(_PREFIX) and bool(_TOKEN.fullmatch(value))
+    return (
+        isinstance(value, str)
+        and value.startswith((_PREFIX, _PREFIX_V2))
+        and bool(_TOKEN.fullmatch(value))
+    )
 
 
 # -- which fields are personal --------------------------------------------------------------------
@@ -188,138 +194,269 @@ def protected_form(event: Any) -> bytes | None:
         return None
 
 
+# -- tokens: the ciphers --------------------------------------------------------------------------
+# Kept apart from the field walking above. Scheme 2 (``pii2:``) is AES-SIV (RFC 5297) from the
+# cryptography library (OpenSSL): deterministic and authenticated, with the token's scheme and
+# customer bound in as associated data. Scheme 1 (``pii1:``) is the construction of the first
+# versions, kept so their tokens still read and their customers' new values still give equal
+# tokens: IV = HMAC-SHA-256(key[:32], value)[:16], AES-256-CTR under key[32:] from that IV.
+
+
+def _ctr(key: bytes, iv: bytes) -> Cipher[modes.CTR]:
+    return Cipher(algorithms.AES(key), modes.CTR(iv))
+
+
+def _seal_v1(key: bytes, data: bytes) -> bytes:
+    iv = hmac.new(key[:32], data, hashlib.sha256).digest()[:16]
+    encryptor = _ctr(key[32:], iv).encryptor()
+    ciphertext: bytes = encryptor.update(data) + encryptor.finalize()
+    return iv + ciphertext
+
+
+def _open_v1(key: bytes, raw: bytes) -> bytes | None:
+    iv, ciphertext = raw[:16], raw[16:]
+    decryptor = _ctr(key[32:], iv).decryptor()
+    data: bytes = decryptor.update(ciphertext) + decryptor.finalize()
+    if not hmac.compare_digest(hmac.new(key[:32], data, hashlib.sha256).digest()[:16], iv):
+        return None
+    return data
+
+
+def _associated(subject: str) -> list[bytes]:
+    return [b"pii2:" + subject.encode()]
+
+
+def _seal_v2(siv: AESSIV, subject: str, data: bytes) -> bytes:
+    return siv.encrypt(data, _associated(subject))
+
+
+def _open_v2(siv: AESSIV, subject: str, raw: bytes) -> bytes | None:
+    try:
+        return siv.decrypt(raw, _associated(subject))
+    except InvalidTag:
+        return None
+
+
+class _Entry(NamedTuple):
+    """A customer's key as this process holds it, with the generation it was read under."""
+
+    found: CustomerKey
+    generation: int
+    read_at: float
+    siv: AESSIV | None
+
+
 # -- encryption -----------------------------------------------------------------------------------
 class PersonalData:
     """Encrypts and reveals the personal fields of stored events with customers' keys.
 
     One instance per store and process is shared by every application on that store (see
-    :func:`personal_data_for`). Keys read from the key store are kept for ``key_cache_seconds``
-    (``RECOVERYCORE_KEY_CACHE_SECONDS``, default 60): a key destroyed by another process is
-    honoured by a running application within that time, and at once by the views' answers
-    (:meth:`reveal` reads the keys afresh).
+    :func:`personal_data_for`). Keys read from the key store are kept in memory under the key
+    store's *generation*, a counter every ``forget`` moves: each read of personal data (each
+    event, each token of a query's answer) reads the generation first and drops every kept key
+    when it has moved, so an erasure anywhere is honoured at once by every process.
+
+    Keys and links a command makes are pending until its events are recorded
+    (:meth:`unit_of_work`): if recording fails, those nobody else has used are removed.
     """
 
     def __init__(self, keys: KeyStore, *, key_cache_seconds: float = 60.0) -> None:
         self.keys = keys
         self.key_cache_seconds = key_cache_seconds
-        # The caches take no lock. Every write to them is one dict operation, which is atomic
-        # (under the GIL, and per dict in free-threaded builds). The read-then-write sequences
-        # that interleave harmlessly: two threads reading the same key both cache it; two
-        # creating it both get the key in force (KeyStore.create inserts only if absent). A read
-        # racing a forget in this process may cache the old key again, for key_cache_seconds at
-        # most: the bound a forget in another process has anyway, and reveal() reads keys afresh.
-        # A lock around the cache alone would not close that window (the key store is read
-        # outside it); holding one across key store I/O would serialise every application's
-        # reads and writes on the store.
-        self._cache: dict[str, bytes | None] = {}
-        self._read_at: dict[str, float] = {}
-        self._links: dict[str, str] = {}
-        self._tokens: dict[tuple[str, str], str] = {}
+        # The caches take no lock: every write to them is one dict operation (atomic under the
+        # GIL, and per dict in free-threaded builds), and every entry carries the generation it
+        # was read under, which is checked against the key store's on each use; so a thread
+        # racing a forget caches at worst an entry the next read drops. Holding a lock across
+        # key store I/O would serialise every application's reads and writes on the store.
+        self._cache: dict[str, _Entry] = {}
+        self._links: dict[str, tuple[str, int]] = {}
+        self._tokens: dict[tuple[str, str], tuple[str, int]] = {}
+        self._generation_seen = -1
+        self._work = threading.local()
 
     # keys
-    def _key(self, subject: str, *, fresh: bool = False) -> bytes | None:
+    def generation(self) -> int:
+        """The key store's generation now, dropping every kept key if it has moved."""
+        generation = self.keys.generation()
+        if generation != self._generation_seen:
+            self._generation_seen = generation
+            self._cache.clear()
+            self._links.clear()
+            self._tokens.clear()
+        return generation
+
+    def _key(
+        self, subject: str, *, fresh: bool = False, generation: int | None = None
+    ) -> CustomerKey:
+        if generation is None:
+            generation = self.generation()
+        entry = self._cache.get(subject)
         if (
-            not fresh
-            and subject in self._cache
-            and time.monotonic() - self._read_at.get(subject, 0.0) < self.key_cache_seconds
+            entry is not None
+            and not fresh
+            and entry.generation == generation
+            and time.monotonic() - entry.read_at < self.key_cache_seconds
         ):
-            return self._cache[subject]
-        known, key = self.keys.get(subject, fresh=fresh)
-        key = bytes(key) if key is not None else None
-        if known:
-            self._cache[subject] = key
-            self._read_at[subject] = time.monotonic()
+            return entry.found
+        found = self.keys.get(subject, fresh=fresh)
+        if found.known:
+            self._remember(subject, found, generation)
         else:
             self._cache.pop(subject, None)
-        return key
+        return found
 
-    def _key_for_writing(
-        self, subject: str, link: str | None = None, *, looked_up: bool = False
-    ) -> bytes:
-        key = self._cache.get(subject) if looked_up else self._key(subject)
-        if key is not None:
-            return key
-        if subject in self._cache and self._cache[subject] is None:  # forgotten
-            raise PersonalDataErased(subject)
-        key = self.keys.create(subject, os.urandom(64), link=link)
-        self._cache[subject] = key
-        self._read_at[subject] = time.monotonic()
-        return key
+    def _remember(self, subject: str, found: CustomerKey, generation: int) -> _Entry:
+        siv = AESSIV(found.key) if found.key is not None and found.scheme >= 2 else None
+        entry = self._cache[subject] = _Entry(found, generation, time.monotonic(), siv)
+        return entry
+
+    def _entry_for_writing(self, subject: str, generation: int) -> _Entry:
+        found = self._key(subject, generation=generation)
+        if found.key is None:
+            if found.known:  # forgotten
+                raise PersonalDataErased(subject)
+            found = self.keys.enrol(subject, os.urandom(64), owner=self._owner())
+            return self._remember(subject, found, generation)
+        return self._cache[subject]
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read several events (one aggregate's history) under one look at the key store's
+        generation, rather than one per event: a forget that completes during the block is
+        seen by the next read. Nested blocks belong to the outermost."""
+        if getattr(self._work, "generation", None) is not None:
+            yield
+            return
+        self._work.generation = self.generation()
+        try:
+            yield
+        finally:
+            self._work.generation = None
+
+    def _owner(self) -> str | None:
+        owner: str | None = getattr(self._work, "owner", None)
+        return owner
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Record events inside this block: the keys and links made in it (this thread) are
+        pending until the block ends, and removed if it raises, unless another command has used
+        them meanwhile. So a command that fails after its personal data was encrypted leaves
+        no key and no link behind. Nested blocks belong to the outermost."""
+        if self._owner() is not None:
+            yield
+            return
+        owner = uuid4().hex
+        self._work.owner = owner
+        try:
+            yield
+        except BaseException as failure:
+            self._work.owner = None
+            try:
+                self.keys.abandon(owner)
+            except Exception as e:  # the failure itself is what the caller must see
+                failure.add_note(f"The keys made for it could not be removed ({e}).")
+            raise
+        finally:
+            self._work.owner = None
 
     def subject_for(self, aggregate_id: UUID, crn: str | None) -> str:
         """The customer an event of ``aggregate_id`` belongs to (linking it on first sight)."""
         agg = aggregate_id.hex
-        subject = self._links.get(agg)
-        if subject is not None:
-            return subject
+        generation = self.generation()
+        linked = self._links.get(agg)
+        if linked is not None and linked[1] == generation:
+            return linked[0]
         if crn:
             subject = subject_of_crn(crn)
-            if self._key(subject) is None:
-                # A new customer: their key and this link in one durable transaction.
-                self._key_for_writing(subject, link=agg, looked_up=True)
-            else:
-                self.keys.link(agg, subject)
+            # The customer's key (made now for a new customer) and this link, in one durable
+            # transaction that returns the key in force.
+            found = self.keys.enrol(subject, os.urandom(64), aggregate_id=agg, owner=self._owner())
+            self._remember(subject, found, generation)
         else:
             subject = self.keys.subject_of(agg) or agg
-        self._links[agg] = subject
+        self._links[agg] = (subject, generation)
         return subject
 
     def snapshot_subject(self, aggregate_id: UUID) -> str | None:
         """The customer a plan or case belongs to, ``None`` if it holds no personal data."""
         agg = aggregate_id.hex
-        subject = self._links.get(agg)
-        if subject is None:
-            subject = self.keys.subject_of(agg)
-            if subject is not None:
-                self._links[agg] = subject
+        generation = self.generation()
+        linked = self._links.get(agg)
+        if linked is not None and linked[1] == generation:
+            return linked[0]
+        subject = self.keys.subject_of(agg)
+        if subject is not None:
+            self._links[agg] = (subject, generation)
         return subject
 
     # tokens
     def seal(self, subject: str, value: str) -> str:
         """The token of ``value`` under ``subject``'s key (the same value, the same token)."""
+        generation = self.generation()
         memo_key = (subject, value)
-        token = self._tokens.get(memo_key)
-        if token is not None:
-            return token
-        key = self._key_for_writing(subject)
+        memo = self._tokens.get(memo_key)
+        if memo is not None and memo[1] == generation:
+            return memo[0]
+        entry = self._entry_for_writing(subject, generation)
+        key = entry.found.key
+        assert key is not None  # _entry_for_writing raises for a forgotten customer
         data = value.encode()
-        iv = hmac.new(key[:32], data, hashlib.sha256).digest()[:16]
-        ciphertext = _ctr(key[32:], iv).encrypt(data)
-        text = base64.urlsafe_b64encode(iv + ciphertext).rstrip(b"=").decode()
-        token = f"{_PREFIX}{subject}:{text}"
+        if entry.siv is not None:
+            prefix, raw = _PREFIX_V2, _seal_v2(entry.siv, subject, data)
+        else:
+            prefix, raw = _PREFIX, _seal_v1(key, data)
+        text = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        token = f"{prefix}{subject}:{text}"
         if len(self._tokens) > 50_000:
             self._tokens.clear()
-        self._tokens[memo_key] = token
+        self._tokens[memo_key] = (token, generation)
         return token
 
-    def open(self, token: str, keys: dict[str, bytes | None] | None = None) -> str:
+    def open(
+        self,
+        token: str,
+        keys: dict[str, CustomerKey] | None = None,
+        *,
+        generation: int | None = None,
+    ) -> str:
         """The plaintext of a token (:data:`ERASED` once its key is destroyed). ``keys``, if
-        given, memoises keys read afresh from the key store."""
+        given, memoises keys read afresh from the key store. A token whose customer the key
+        store has never seen raises :class:`KeyStoreMissing` (keys were lost, not destroyed)."""
         match = _TOKEN.fullmatch(token)
         if match is None:
             return token
-        subject = match.group(1)
+        scheme, subject, text = match.groups()
         if keys is None:
-            key = self._key(subject)
+            found = self._key(subject, generation=generation)
         elif subject in keys:
-            key = keys[subject]
+            found = keys[subject]
         else:
-            key = keys[subject] = self._key(subject, fresh=True)
-        if key is None:
+            found = keys[subject] = self._key(subject, fresh=True)
+        if not found.known:
+            raise KeyStoreMissing(
+                self.keys.where,
+                f"it has no key for customer record {UUID(hex=subject)}, whose data the store "
+                "holds (a forgotten customer keeps a row with no key)",
+            )
+        if found.key is None:
             return ERASED
-        raw = base64.urlsafe_b64decode(match.group(2) + "=" * (-len(match.group(2)) % 4))
-        iv, ciphertext = raw[:16], raw[16:]
-        data = _ctr(key[32:], iv).decrypt(ciphertext)
-        if not hmac.compare_digest(hmac.new(key[:32], data, hashlib.sha256).digest()[:16], iv):
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        if scheme == "pii2":
+            entry = self._cache.get(subject)
+            siv = entry.siv if entry is not None and entry.found == found else None
+            data = _open_v2(siv or AESSIV(found.key), subject, raw)
+        else:
+            data = _open_v1(found.key, raw)
+        if data is None:
             raise ValueError(f"A personal-data token of record {subject} does not authenticate.")
-        text: str = data.decode()
-        return text
+        return data.decode()
 
     def token_for_crn(self, crn: str) -> str | None:
         """The token a CRN is stored as (to find a customer's records), ``None`` if unknown or
         forgotten."""
         subject = subject_of_crn(crn)
-        if self._key(subject) is None:
+        if self._key(subject).key is None:
             return None
         return self.seal(subject, normalise_crn(crn))
 
@@ -339,10 +476,21 @@ class PersonalData:
         _apply(state, spec, seal)
 
     def reveal_fields(self, state: dict[str, Any], spec: Spec) -> None:
-        """Replace the tokens in a stored event's personal fields by their plaintext."""
-        _apply(state, spec, lambda v: self.open(v) if is_token(v) else v)
+        """Replace the tokens in a stored event's personal fields by their plaintext (the key
+        store's generation read once for the event, or for the :meth:`reading` block)."""
+        pinned: int | None = getattr(self._work, "generation", None)
+        generation: list[int] = [] if pinned is None else [pinned]
 
-    def reveal(self, obj: Any, keys: dict[str, bytes | None] | None = None) -> Any:
+        def reveal(value: str) -> str:
+            if not is_token(value):
+                return value
+            if not generation:
+                generation.append(self.generation())
+            return self.open(value, generation=generation[0])
+
+        _apply(state, spec, reveal)
+
+    def reveal(self, obj: Any, keys: dict[str, CustomerKey] | None = None) -> Any:
         """A copy of any JSON-like value with every token replaced by its plaintext, with each
         customer's key read afresh (so a key destroyed elsewhere shows at once)."""
         keys = {} if keys is None else keys
@@ -354,14 +502,18 @@ class PersonalData:
             return type(obj)(self.reveal(v, keys) for v in obj)
         return obj
 
+    def aggregates_of(self, crn: str) -> list[str]:
+        """The plans, cases and records linked to the customer with ``crn`` (hex ids)."""
+        return self.keys.aggregates_of(subject_of_crn(crn))
+
     def forget(self, crn: str) -> ForgetResult:
         return self.forget_subject(subject_of_crn(crn))
 
     def forget_subject(self, subject: str) -> ForgetResult:
         """Destroy one key subject's key (see :func:`recoverycore.forget`)."""
         aggregates = self.keys.aggregates_of(subject)
-        destroyed = self.keys.destroy(subject)
-        self._cache[subject] = None
+        destroyed = self.keys.destroy(subject)  # moves the generation: every kept key is dropped
+        self._cache.pop(subject, None)
         return ForgetResult(subject=subject, key_destroyed=destroyed, aggregates=aggregates)
 
 
@@ -429,7 +581,9 @@ def personal_data_for(env: Mapping[str, str]) -> PersonalData | None:
             if where == _MEMORY:
                 store: KeyStore = MemoryKeyStore()
             elif where.startswith("sqlite:"):
-                store = SQLiteKeyStore(where.removeprefix("sqlite:"))
+                store = SQLiteKeyStore(
+                    where.removeprefix("sqlite:"), store_path=os.path.abspath(dbname)
+                )
             else:
                 store = PostgresKeyStore(raw)
             seconds = float(raw.get(KEY_CACHE_SECONDS) or 60)

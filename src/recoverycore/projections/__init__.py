@@ -6,12 +6,15 @@ that writes a batch of rows and the position of the batch's last event in one tr
 SQLite or PostgreSQL. :func:`catch_up` follows the notification logs in batches (the way to run
 on SQLite, whose eventsourcing recorder cannot subscribe, and the fast way to catch up on
 PostgreSQL); :class:`ViewProjection` is the same view as an eventsourcing ``Projection`` for
-eventsourcing's ``ProjectionRunner``. :func:`rebuild` drops a view and builds it again.
+eventsourcing's ``ProjectionRunner``. :func:`rebuild` builds a view again beside the live one
+and switches to it in one transaction.
 
 Projections import :mod:`recoverycore.events`, never the aggregates.
 """
 
 from recoverycore.projections._recorders import (
+    GENERATIONS_TABLE,
+    RebuildSuperseded,
     ViewRecorder,
     postgres_view_recorder,
     sqlite_view_recorder,
@@ -21,6 +24,7 @@ from recoverycore.projections._runner import (
     CatchUpResult,
     Progress,
     Source,
+    UnreadableNotification,
     ViewProjection,
     catch_up,
     fact_of,
@@ -29,6 +33,7 @@ from recoverycore.projections._runner import (
     opened,
     rebuild,
     sources_of,
+    tolerant_application,
     view_projection,
     views_database,
 )
@@ -48,10 +53,17 @@ from recoverycore.projections._view import (
     Statement,
     ViewDefinition,
     Write,
+    as_of_text,
     fact_decoder,
     utc_text,
 )
-from recoverycore.projections.audit import AuditEntry, AuditView, FollowUpRecord, Timeline
+from recoverycore.projections.audit import (
+    AuditEntry,
+    AuditView,
+    FollowUpRecord,
+    Timeline,
+    ViewDiscrepancy,
+)
 from recoverycore.projections.compliance import (
     Compliance,
     ComplianceBreach,
@@ -71,6 +83,7 @@ __all__ = [
     "CASE",
     "DEFAULT_BATCH_SIZE",
     "FOLLOW_UP_APPLICATION",
+    "GENERATIONS_TABLE",
     "PLAN",
     "RECOVERY_APPLICATION",
     "TERMINAL_STATUSES",
@@ -86,16 +99,20 @@ __all__ = [
     "FollowUpItem",
     "FollowUpRecord",
     "Progress",
+    "RebuildSuperseded",
     "Source",
     "Statement",
     "SubjectItem",
     "Timeline",
+    "UnreadableNotification",
     "ViewDefinition",
+    "ViewDiscrepancy",
     "ViewProjection",
     "ViewRecorder",
     "Workload",
     "WorkloadView",
     "Write",
+    "as_of_text",
     "catch_up",
     "event_id_of",
     "fact_decoder",
@@ -110,6 +127,7 @@ __all__ = [
     "sqlite_view_recorder",
     "status_and_stage",
     "subject_type",
+    "tolerant_application",
     "utc_text",
     "view_projection",
     "views_database",

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
+import structlog
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
@@ -32,6 +33,8 @@ from pydantic import BaseModel
 
 from recoverycore.persistence import OrjsonTranscoder, StoreKind, protected_form, store_kind
 from recoverycore.projections._recorders import (
+    RebuildSuperseded,
+    Tail,
     ViewRecorder,
     postgres_view_recorder,
     sqlite_view_recorder,
@@ -40,7 +43,9 @@ from recoverycore.projections._view import (
     FOLLOW_UP_APPLICATION,
     RECOVERY_APPLICATION,
     Fact,
+    Statement,
     ViewDefinition,
+    Write,
     fact_decoder,
 )
 
@@ -48,17 +53,22 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "CatchUpResult",
     "Progress",
+    "RebuildSuperseded",
     "Source",
+    "UnreadableNotification",
     "ViewProjection",
     "catch_up",
     "open_sources",
     "open_view",
     "rebuild",
+    "tolerant_application",
     "view_projection",
     "views_database",
 ]
 
 _OPEN_ATTEMPTS = 8
+_REASON_LIMIT = 500
+_log = structlog.get_logger("recoverycore.projections")
 
 DEFAULT_BATCH_SIZE = 2_000
 """Events applied per transaction by the catch-up runner."""
@@ -192,6 +202,7 @@ def catch_up(
     applied = dict.fromkeys(definition.topics, 0)
     batches = 0
     total = _backlog(view, sources) if progress else 0
+    blocked = view.blocked()
     while not (stop is not None and stop.is_set()):
         moved = False
         for name, topics in definition.topics.items():
@@ -204,11 +215,12 @@ def catch_up(
             )
             if not notifications:
                 continue
-            writes = [w for n in notifications for w in definition.writes(source.decode(n))]
+            writes = _writes_of(view, source, notifications, blocked)
             try:
                 view.apply(writes, Tracking(name, notifications[-1].id), after=position)
             except IntegrityError:
                 moved = True  # another runner applied it first; read on from its position
+                blocked = view.blocked()  # with any aggregate it stopped at
                 continue
             applied[name] += len(notifications)
             batches += 1
@@ -230,10 +242,118 @@ def rebuild(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> CatchUpResult:
-    """Drop the view and build it again from the first event. Reads the logs only: nothing is
-    recorded in them, so no policy reacts to a rebuild."""
-    view.reset()
-    return catch_up(view, sources, batch_size=batch_size, progress=progress)
+    """Build the view again from the first event, beside the live one, and switch to it.
+
+    The new version of the view is a set of tables of its own with its own positions (the live
+    view and any process following it carry on meanwhile); once it has caught up, one
+    transaction holds off the live view's writers, applies what was recorded since, drops the
+    live tables and gives the new ones their names. Readers see the old view or the new one,
+    never a part of either, and a follower's next batch lands in the new view (or is refused
+    and read past, if the new view already has it). Reads the logs only: nothing is recorded
+    in them, so no policy reacts to a rebuild. Raises :class:`RebuildSuperseded` when another
+    rebuild of the view switched first and dropped this one's tables.
+    """
+    build = view.begin_build()
+    try:
+        built = catch_up(build, sources, batch_size=batch_size, progress=progress)
+        counts = dict.fromkeys(view.definition.topics, 0)
+        tail = _tail(build, sources, batch_size, counts)
+        batches = view.switch(build, tail)
+    except BaseException:
+        build.abandon()
+        raise
+    events = {name: built.events.get(name, 0) + counts[name] for name in counts}
+    return CatchUpResult(events, built.batches + (1 if batches else 0))
+
+
+def _tail(
+    build: ViewRecorder, sources: Mapping[str, Source], batch_size: int, counts: dict[str, int]
+) -> Tail:
+    """What a rebuild applies while it switches: everything recorded since its positions."""
+    blocked = build.blocked()
+
+    def tail(positions: dict[str, int]) -> Iterator[tuple[str, list[Write], int, int]]:
+        for name, topics in build.definition.topics.items():
+            source = sources.get(name)
+            if source is None:
+                continue
+            position = positions.get(name, 0)
+            while page := source.recorder.select_notifications(
+                start=position, limit=batch_size, topics=topics, inclusive_of_start=False
+            ):
+                counts[name] += len(page)
+                yield name, _writes_of(build, source, page, blocked), page[-1].id, len(page)
+                position = page[-1].id
+
+    return tail
+
+
+def _reason(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
+
+
+def _problem(
+    view: ViewRecorder, log: str, subject_id: str, version: int, position: int, error: BaseException
+) -> Write:
+    """The row that records where the view stopped for one aggregate, and the log line."""
+    _log.warning(
+        "view_stopped_at_unreadable_event",
+        view=view.definition.name,
+        log=log,
+        aggregate_id=subject_id,
+        version=version,
+        notification_id=position,
+        reason=_reason(error),
+    )
+    statement = Statement(
+        f"INSERT INTO {{p}}{view.problems_table} (log, subject_id, version, position, reason)"
+        " VALUES (:log, :subject_id, :version, :position, :reason)"
+        " ON CONFLICT (log, subject_id) DO NOTHING"
+    )
+    params = {
+        "log": log,
+        "subject_id": subject_id,
+        "version": version,
+        "position": position,
+        "reason": _reason(error),
+    }
+    return statement, params
+
+
+def _writes_of(
+    view: ViewRecorder,
+    source: Source,
+    notifications: Sequence[Notification],
+    blocked: set[tuple[str, str]],
+) -> list[Write]:
+    """The row changes of a batch. An event that cannot be read (or turned into rows) stops
+    its own aggregate only: a row in the view's problems table names it, and that aggregate's
+    later events are skipped (the view never holds half a history as if it were whole), while
+    every other aggregate's events are applied."""
+    definition = view.definition
+    writes: list[Write] = []
+    for notification in notifications:
+        subject_id = str(notification.originator_id)
+        if (source.name, subject_id) in blocked:
+            continue
+        try:
+            changes = list(definition.writes(source.decode(notification)))
+        except Exception as error:  # any failure to read one stored event: see the docstring
+            blocked.add((source.name, subject_id))
+            writes.append(
+                _problem(
+                    view,
+                    source.name,
+                    subject_id,
+                    notification.originator_version,
+                    notification.id,
+                    error,
+                )
+            )
+            continue
+        writes.extend(changes)
+    return writes
 
 
 def _stored_json(domain_event: DomainEventProtocol[Any]) -> bytes:
@@ -261,13 +381,77 @@ def fact_of(domain_event: DomainEventProtocol[Any], tracking: Tracking) -> Fact:
 
 class ViewProjection(Projection[ViewRecorder]):
     """A view as an eventsourcing :class:`~eventsourcing.projection.Projection`, for
-    eventsourcing's ``ProjectionRunner`` (one event per transaction, as events arrive)."""
+    eventsourcing's ``ProjectionRunner`` (one event per transaction, as events arrive).
+
+    An event the application could not read (see :func:`tolerant_application`), or whose rows
+    cannot be made, stops its aggregate only, as in :func:`catch_up`. An event the view already
+    has (another runner applied it, or a rebuild switched to a view that has it) is passed
+    over: the runner carries on with the next."""
 
     definition: type[ViewDefinition]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        fact = fact_of(domain_event, tracking)
-        self.view.apply(list(self.definition.writes(fact)), tracking)
+        blocked = self.__dict__.get("_blocked")
+        if blocked is None:
+            blocked = self.__dict__["_blocked"] = self.view.blocked()
+        log, subject_id = tracking.application_name, str(domain_event.originator_id)
+        writes: list[Write] = []
+        if (log, subject_id) not in blocked:
+            try:
+                if isinstance(domain_event, UnreadableNotification):
+                    raise domain_event.error
+                writes = list(self.definition.writes(fact_of(domain_event, tracking)))
+            except Exception as error:  # one unreadable event: stop its aggregate only
+                blocked.add((log, subject_id))
+                version = int(domain_event.originator_version)
+                writes = [
+                    _problem(self.view, log, subject_id, version, tracking.notification_id, error)
+                ]
+        try:
+            self.view.apply(writes, tracking)
+        except IntegrityError:
+            if (self.view.max_tracking_id(log) or 0) < tracking.notification_id:
+                raise
+            self.__dict__["_blocked"] = self.view.blocked()
+
+
+@dataclass(frozen=True)
+class UnreadableNotification:
+    """What a tolerant application's mapper gives for a stored event it cannot read."""
+
+    originator_id: Any
+    originator_version: int
+    error: Exception
+
+
+class _TolerantMapper:
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self._mapper = mapper
+
+    def to_domain_event(self, stored: Any) -> Any:
+        try:
+            return self._mapper.to_domain_event(stored)
+        except Exception as error:  # handed to the view, which stops that aggregate only
+            return UnreadableNotification(stored.originator_id, stored.originator_version, error)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mapper, name)
+
+
+def tolerant_application(application_class: type[Application[Any]]) -> type[Application[Any]]:
+    """``application_class`` for a ``ProjectionRunner``: its mapper hands a stored event it
+    cannot read to the view (as an :class:`UnreadableNotification`) instead of stopping the
+    runner, so one bad event stops only its own aggregate in the view."""
+
+    def construct_mapper(self: Application[Any]) -> Mapper[Any]:
+        mapper = application_class.construct_mapper(self)
+        return cast("Mapper[Any]", _TolerantMapper(mapper))
+
+    return type(
+        f"Tolerant{application_class.__name__}",
+        (application_class,),
+        {"name": application_class.name, "construct_mapper": construct_mapper},
+    )
 
 
 def view_projection(definition: type[ViewDefinition]) -> type[ViewProjection]:

@@ -53,9 +53,14 @@ __all__ = [
     "AuditView",
     "FollowUpRecord",
     "Timeline",
+    "ViewDiscrepancy",
     "customer_timeline",
+    "discrepancies",
+    "entry_of",
+    "event_row",
     "events_until",
     "timeline",
+    "typed_event",
 ]
 
 _ENVELOPE = frozenset({*ENVELOPE_FIELDS, "class_version"})
@@ -292,7 +297,8 @@ def _follow_up(row: Mapping[str, Any], as_of: str | None) -> FollowUpRecord:
     )
 
 
-def _entry(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> AuditEntry:
+def entry_of(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> AuditEntry:
+    """The audit entry of one ``audit_events`` row (as :func:`event_row` makes it)."""
     data: dict[str, Any] = orjson.loads(row["data"])
     actor: dict[str, Any] = data.get("actor") or {}
     return AuditEntry(
@@ -361,7 +367,7 @@ def _timeline(
         by_cause.setdefault(record.caused_by, []).append(record)
         if record.status in ("SCHEDULED", "DUE"):
             in_force.append(record)
-    entries = tuple(_entry(row, by_cause.get(row["event_id"], ())) for row in rows)
+    entries = tuple(entry_of(row, by_cause.get(row["event_id"], ())) for row in rows)
     return Timeline(
         subject_ids=tuple(subject_ids),
         crn=crn,
@@ -432,11 +438,151 @@ def events_until(
         f" WHERE subject_id = :subject_id{where} ORDER BY version",
         params,
     )
-    events: list[DomainEvent] = []
-    for row in rows:
-        data = orjson.loads(row["data"])
-        data["originator_id"] = row["subject_id"]
-        data["originator_version"] = row["version"]
-        data.pop("class_version", None)
-        events.append(_event_class(row["topic"]).model_validate(data))
-    return events
+    return [
+        typed_event(row["subject_id"], row["version"], row["topic"], orjson.loads(row["data"]))
+        for row in rows
+    ]
+
+
+def typed_event(subject_id: str, version: int, topic: str, data: Mapping[str, Any]) -> DomainEvent:
+    """The typed event of a plan's or case's stored JSON (as a view or the store holds it)."""
+    fields = {k: v for k, v in data.items() if k != "class_version"}
+    fields["originator_id"] = subject_id
+    fields["originator_version"] = version
+    return _event_class(topic).model_validate(fields)
+
+
+# -- checking the view against the stored events --------------------------------------------------
+
+
+def event_row(fact: Fact) -> dict[str, Any]:
+    """The ``audit_events`` row a clean build of the view writes for one plan or case event."""
+    for statement, params in AuditView.writes(fact):
+        if statement is _RECORD_EVENT:
+            return dict(params)
+    raise ValueError(f"{fact.topic} is not a plan or case event")
+
+
+class ViewDiscrepancy(BaseModel):
+    """An ``audit_events`` row that is not what the stored event it stands for makes: the hash
+    chain covers the stored events, not the view, so the view's row is not to be trusted."""
+
+    model_config = ROW_MODEL
+
+    subject_id: str
+    version: int
+    event_type: str | None
+    """The stored event's type (the view's, for a row with no stored event)."""
+    problem: Literal["changed", "missing", "extra"]
+    """``changed``: the row differs from the event; ``missing``: the view has no row for a
+    stored event; ``extra``: the view has a row for no stored event."""
+    fields: tuple[str, ...]
+    """What differs (``data.<field>`` for a field of the event's stored JSON)."""
+
+    @property
+    def text(self) -> str:
+        what = f"audit view row of version {self.version} ({self.event_type or 'unknown'})"
+        if self.problem == "missing":
+            return f"{what} is missing: the store holds that event"
+        if self.problem == "extra":
+            return f"{what} has no stored event behind it"
+        return f"{what} differs from the stored event in {', '.join(self.fields)}"
+
+
+_NOT_CHECKED = frozenset({"position"})
+"""A row's place in the notification log: not part of what the event says."""
+
+
+def _json_or_none(text: Any) -> Any:
+    try:
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+
+
+def _differing(row: Mapping[str, Any], expected: Mapping[str, Any]) -> tuple[str, ...]:
+    fields: list[str] = []
+    for column, value in expected.items():
+        if column in _NOT_CHECKED:
+            continue
+        if column != "data":
+            if row.get(column) != value:
+                fields.append(column)
+            continue
+        stored, shown = _json_or_none(value), _json_or_none(row.get("data"))
+        if not isinstance(stored, dict) or not isinstance(shown, dict):
+            if stored != shown:
+                fields.append("data")
+            continue
+        fields += [f"data.{k}" for k in sorted({*stored, *shown}) if stored.get(k) != shown.get(k)]
+    return tuple(fields)
+
+
+def discrepancies(
+    view: ViewRecorder,
+    subject_id: str | UUID,
+    facts: Sequence[Fact],
+    *,
+    as_of: datetime | None = None,
+    version: int | None = None,
+) -> tuple[ViewDiscrepancy, ...]:
+    """Each ``audit_events`` row of one plan or case (recorded by ``as_of``, up to
+    ``version``) compared with the row its stored event makes (``facts``: the plan's or case's
+    stored events, as read from the store): every row changed, missing or extra."""
+    sid = str(subject_id)
+    cutoff = _as_of_text(as_of)
+    expected = {
+        fact.version: event_row(fact)
+        for fact in facts
+        if (version is None or fact.version <= version)
+        and (cutoff is None or utc_text(fact.data["recorded_at"]) <= cutoff)
+    }
+    params: dict[str, Any] = {"subject_id": sid}
+    where = ""
+    if cutoff is not None:
+        params["as_of"] = cutoff
+        where += " AND recorded_utc <= :as_of"
+    if version is not None:
+        params["version"] = version
+        where += " AND version <= :version"
+    shown = {
+        int(row["version"]): row
+        for row in view.select(
+            f"SELECT * FROM {{p}}audit_events WHERE subject_id = :subject_id{where}", params
+        )
+    }
+    found: list[ViewDiscrepancy] = []
+    for v in sorted({*expected, *shown}):
+        want, row = expected.get(v), shown.get(v)
+        if want is None:
+            assert row is not None
+            found.append(
+                ViewDiscrepancy(
+                    subject_id=sid,
+                    version=v,
+                    event_type=row.get("event_type"),
+                    problem="extra",
+                    fields=(),
+                )
+            )
+        elif row is None:
+            found.append(
+                ViewDiscrepancy(
+                    subject_id=sid,
+                    version=v,
+                    event_type=want["event_type"],
+                    problem="missing",
+                    fields=(),
+                )
+            )
+        elif differing := _differing(row, want):
+            found.append(
+                ViewDiscrepancy(
+                    subject_id=sid,
+                    version=v,
+                    event_type=want["event_type"],
+                    problem="changed",
+                    fields=differing,
+                )
+            )
+    return tuple(found)

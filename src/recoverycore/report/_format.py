@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ import orjson
 
 from recoverycore.application import VerifyResult
 from recoverycore.events import ENVELOPE_FIELDS
-from recoverycore.projections import FollowUpRecord
+from recoverycore.projections import FollowUpRecord, ViewDiscrepancy
 from recoverycore.report.model import CaseReport, ReportEvent, Summary
 
 _ENVELOPE = frozenset(ENVELOPE_FIELDS)
@@ -76,14 +76,20 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _verdict(result: VerifyResult) -> str:
+def _verdict(result: VerifyResult, discrepancies: Sequence[ViewDiscrepancy] = ()) -> str:
     checked = (
         f"{_count(result.events, 'event', 'events')} in "
         f"{_count(result.aggregates, 'stored history', 'stored histories')}"
     )
-    if result.ok:
-        return f"intact: {checked} checked"
-    return f"FAILED: {_count(len(result.findings), 'finding', 'findings')} in {checked}"
+    if not result.ok:
+        return f"FAILED: {_count(len(result.findings), 'finding', 'findings')} in {checked}"
+    if discrepancies:
+        rows = _count(len(discrepancies), "row", "rows")
+        return (
+            f"NOT intact: the chain of {checked} verifies, but {rows} of the audit view "
+            "differ from the stored events (this report shows the stored events)"
+        )
+    return f"intact: {checked} checked"
 
 
 def _rules_cited(report: CaseReport) -> list[str]:

@@ -1,19 +1,39 @@
-"""Gathering a report: read the views, fold the history with the aggregate, check the chain."""
+"""Gathering a report: check the chain, read the plan's or case's stored events (what the chain
+covers) and fold them with the aggregate, take the follow-ups from the audit view, and check the
+audit view's rows against the stored events."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
+from pydantic import BaseModel
 
 from recoverycore._version import __version__
-from recoverycore.aggregates import cmr, msp
-from recoverycore.application import ReadModels, VerifyResult, verify
+from recoverycore.aggregates import cmr, decider_of_event, msp
+from recoverycore.application import (
+    AggregateNotFound,
+    ReadModels,
+    StateAsOf,
+    UnreadableEvent,
+    VerifyResult,
+    verify,
+)
 from recoverycore.events import ENVELOPE_FIELDS, DomainEvent
-from recoverycore.projections import CASE, RECOVERY_APPLICATION, AuditEntry, Fact, owner
+from recoverycore.projections import (
+    CASE,
+    RECOVERY_APPLICATION,
+    AuditEntry,
+    Fact,
+    FollowUpRecord,
+    as_of_text,
+    owner,
+    utc_text,
+)
 from recoverycore.projections import audit as audit_view
 from recoverycore.report.diagram import PathStep, event_class, node_of, state_machine
 from recoverycore.report.model import CaseReport, ReportEvent, Spell, Summary
@@ -139,6 +159,74 @@ def _customer(state: msp.MspState | cmr.CaseState) -> str | None:
     return f"{customer.first_name} {customer.surname}"
 
 
+def _stored_facts(
+    models: ReadModels, sid: str, as_of: datetime | None, version: int | None
+) -> list[Fact]:
+    """The plan's or case's events as the store holds them (what ``verify`` checks), recorded
+    by ``as_of`` and up to ``version``, read as a view reads them."""
+    source = models.sources[RECOVERY_APPLICATION]
+    cutoff = None if as_of is None else as_of_text(as_of)
+    facts = []
+    for stored in source.recorder.select_events(UUID(sid)):
+        notification = Notification(
+            id=0,
+            originator_id=stored.originator_id,
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=stored.state,
+        )
+        try:
+            fact = source.decode(notification)
+            audit_view.event_row(fact)
+        except Exception as error:  # damaged: say where, as the views do
+            reason = f"{type(error).__name__}: {error}"
+            raise UnreadableEvent(
+                RECOVERY_APPLICATION, UUID(sid), stored.originator_version, reason
+            ) from error
+        if version is not None and fact.version > version:
+            break
+        if cutoff is None or utc_text(fact.data["recorded_at"]) <= cutoff:
+            facts.append(fact)
+    return facts
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _revealed(models: ReadModels, answer: _Model) -> _Model:
+    """``answer`` with personal fields read from their tokens (``[erased]`` once erased)."""
+    if models.personal is None:
+        return answer
+    return type(answer).model_validate(models.personal.reveal(answer.model_dump()))
+
+
+def _state(
+    models: ReadModels,
+    sid: str,
+    events: Sequence[DomainEvent],
+    as_of: datetime | None,
+    follow_ups: tuple[FollowUpRecord, ...],
+) -> StateAsOf:
+    """The plan's or case's state: its stored events folded by the aggregate."""
+    decider = decider_of_event(events[0])
+    state = decider.fold(e for e in events if decider.owns(e)) if decider else None
+    if decider is None or state is None:
+        raise AggregateNotFound(UUID(sid), kind="plan or case")
+    return _revealed(
+        models,
+        StateAsOf(
+            subject_id=sid,
+            subject_type=decider.kind,
+            as_of=as_of,
+            version=events[-1].originator_version,
+            state=state,
+            pauses_in_force=decider.pauses_in_force(state),
+            flags_in_force=decider.flags_in_force(state),
+            follow_ups_in_force=follow_ups,
+        ),
+    )
+
+
 def build_report(
     models: ReadModels,
     subject_id: UUID | str,
@@ -151,16 +239,45 @@ def build_report(
     """The report of one plan or case, as the record stood at ``as_of`` (or ``version``, or
     now), from views that are up to date (call ``models.catch_up()`` first).
 
+    The actions, the path and the state come from the record's stored events (what the hash
+    chain covers), not from the audit view; the follow-ups come from the audit view. Each of
+    the audit view's rows is checked against its stored event: a row changed, missing or extra
+    is listed in ``view_discrepancies`` and the report does not call the record intact.
+
     ``verification`` is the hash-chain check of the record; by default :func:`~recoverycore.
     application.verify` on the store ``models`` reads (for an in-memory system, pass
     ``verify(apps=[...], aggregate_id=...)``). Raises
     :class:`~recoverycore.errors.AggregateNotFound` when nothing was recorded on
-    ``subject_id`` by then.
+    ``subject_id`` by then, :class:`~recoverycore.errors.UnreadableEvent` when one of its
+    stored events cannot be read.
     """
     sid = str(subject_id)
-    audit = models.audit_report(sid, as_of=as_of, version=version)
-    timeline, state = audit.timeline, audit.state
-    typed = audit_view.events_until(models.view("audit"), sid, as_of=as_of, version=version)
+    if verification is None:
+        if not models.env:
+            raise ValueError(
+                "These views follow running applications, not a store: pass "
+                "verification=verify(apps=[...], aggregate_id=...)."
+            )
+        verification = verify(models.env, aggregate_id=UUID(sid))
+    facts = _stored_facts(models, sid, as_of, version)
+    if not facts:
+        when = as_of.isoformat() if as_of else f"version {version}" if version else ""
+        raise AggregateNotFound(UUID(sid), kind="plan or case", when=when)
+    timeline = models.audit(sid, as_of=as_of, version=version)
+    checked = audit_view.discrepancies(
+        models.view("audit"), sid, facts, as_of=as_of, version=version
+    )
+    follow_ups = {entry.event_id: entry.follow_ups for entry in timeline.entries}
+    rows = sorted(
+        (audit_view.event_row(fact) for fact in facts),
+        key=lambda r: (r["occurred_utc"], r["recorded_utc"], r["version"]),
+    )
+    entries = [
+        _revealed(models, audit_view.entry_of(row, follow_ups.get(row["event_id"], ())))
+        for row in rows
+    ]
+    typed = [audit_view.typed_event(sid, f.version, f.topic, f.data) for f in facts]
+    state = _state(models, sid, typed, as_of, timeline.follow_ups_in_force)
     path, pauses, flags, moved = _positions(state.subject_type, typed)
     events = tuple(
         ReportEvent(
@@ -172,22 +289,14 @@ def build_report(
             follow_ups=entry.follow_ups,
             moved_to=moved.get(entry.version),
         )
-        for entry in timeline.entries
+        for entry in entries
     )
-    if verification is None:
-        if not models.env:
-            raise ValueError(
-                "These views follow running applications, not a store: pass "
-                "verification=verify(apps=[...], aggregate_id=...)."
-            )
-        verification = verify(models.env, aggregate_id=UUID(sid))
     officer, team = _owner(sid, events)
     folded = state.state
     status = folded.status
     stage = getattr(folded, "stage", status)
     final = state_machine(state.subject_type).final
     ended = next((s.occurred_at for s in path if s.target in final), None)
-    entries = timeline.entries
     summary = Summary(
         subject_type=state.subject_type,
         title=_TITLES.get(state.subject_type, state.subject_type),
@@ -220,6 +329,7 @@ def build_report(
         flags=tuple(flags),
         state=state,
         verification=verification,
+        view_discrepancies=checked,
         machine=state_machine(state.subject_type),
         path=tuple(path),
     )

@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from recoverycore.application import VerifyResult
-from recoverycore.projections import FollowUpRecord
+from recoverycore.projections import FollowUpRecord, ViewDiscrepancy
 from recoverycore.report._format import (
     _actor,
     _caused_by,
@@ -160,13 +160,28 @@ def _summary_html(report: CaseReport) -> str:
     return f'<dl class="summary" id="summary">{cells}</dl>'
 
 
-def _verification_html(v: VerifyResult) -> str:
+def _verification_html(v: VerifyResult, discrepancies: Sequence[ViewDiscrepancy] = ()) -> str:
+    ok = v.ok and not discrepancies
     out = [
-        f'<p class="verdict {"ok" if v.ok else "bad"}" id="verdict">Hash chain '
-        f"{_h(_verdict(v))} ({_h(v.chain)}"
+        f'<p class="verdict {"ok" if ok else "bad"}" id="verdict">Hash chain '
+        f"{_h(_verdict(v, discrepancies))} ({_h(v.chain)}"
         + (f", checked against the {_h(v.witness)}" if v.witness else "")
         + ").</p>"
     ]
+    if discrepancies:
+        rows = "".join(
+            f"<tr><td>{_h(d.version)}</td><td>{_h(d.event_type or '')}</td>"
+            f'<td><span class="tag force">{_h(d.problem)}</span></td>'
+            f"<td>{_h(', '.join(d.fields))}</td></tr>"
+            for d in discrepancies
+        )
+        out.append(
+            "<p>The audit view is not covered by the hash chain, and these of its rows are not "
+            "what the stored events say: do not trust them (rebuild the view with "
+            "<code>recoverycore rebuild audit</code>, and find out who changed it).</p>"
+            '<table id="view-discrepancies"><thead><tr><th>version</th><th>event</th>'
+            f"<th>problem</th><th>what differs</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     if v.heads:
         out.append(
             f"<p>Head: version {_h(v.heads.get('version'))}, digest "
@@ -320,6 +335,7 @@ def render_html(report: CaseReport) -> str:
     current = report.path[-1].target if report.path else None
     diagram = render_svg(report.machine, report.path, current=current)
     title = f"{s.title} {s.subject_id}"
+    verification = _verification_html(report.verification, report.view_discrepancies)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -335,7 +351,7 @@ def render_html(report: CaseReport) -> str:
 <p class="sub">Procedure {_h(s.procedure)}. Report generated {_h(_when(report.generated_at))}
 by {_h(report.generator)}; the record as it stood {_h(_standing(s))}.</p>
 <section><h2>Summary</h2>{_summary_html(report)}</section>
-<section><h2>Verification</h2>{_verification_html(report.verification)}</section>
+<section><h2>Verification</h2>{verification}</section>
 <section><h2>The procedure and the path this record took</h2>
 <p class="muted">The states and the events that move a record between them are generated from
 the code's own definitions (the aggregate's state types and its event-to-state mapping).</p>

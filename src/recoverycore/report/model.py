@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict
 
 from recoverycore.application import StateAsOf, VerifyResult
 from recoverycore.events.schemas import event_schemas
-from recoverycore.projections import FollowUpRecord
+from recoverycore.projections import FollowUpRecord, ViewDiscrepancy
 from recoverycore.report.diagram import PathStep, StateMachine
 
-__all__ = ["CaseReport", "ReportEvent", "Spell", "Summary", "report_schemas"]
+__all__ = ["CaseReport", "ReportEvent", "Spell", "Summary", "is_intact", "report_schemas"]
 
 _MODEL = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,9 +109,18 @@ class CaseReport(BaseModel):
     """The plan's or case's state as the aggregate folds its events."""
     verification: VerifyResult
     """The hash-chain check of this record's stored events (now, whatever ``as_of``)."""
+    view_discrepancies: tuple[ViewDiscrepancy, ...] = ()
+    """The audit view's rows of this record that are not what its stored events make (the
+    chain does not cover the view). ``events``, ``path`` and ``state`` come from the stored
+    events whatever the view holds; ``follow_ups`` from the view."""
     machine: StateMachine
     path: tuple[PathStep, ...]
     """The transitions taken, in version order (the first: where the record began)."""
+
+
+def is_intact(report: CaseReport) -> bool:
+    """Whether the record's hash chain verifies and the audit view agrees with it."""
+    return report.verification.ok and not report.view_discrepancies
 
 
 def report_schemas() -> dict[str, Any]:

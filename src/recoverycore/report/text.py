@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from recoverycore.application import VerifyResult
+from recoverycore.projections import ViewDiscrepancy
 from recoverycore.report._format import (
     _actor,
     _caused_by,
@@ -32,7 +33,9 @@ def render_text(report: CaseReport) -> str:
     title = f"{s.title} {s.subject_id} (procedure {s.procedure})"
     out = [title, "=" * len(title), ""]
     out += _text_summary(report)
-    out += _heading("Verification (hash chain)") + _text_verification(report.verification)
+    out += _heading("Verification (hash chain)") + _text_verification(
+        report.verification, report.view_discrepancies
+    )
     out += _heading("Path through the procedure") + _text_path(report)
     out += _heading("Timeline") + _text_timeline(report)
     out += _heading("Follow-ups") + _text_follow_ups(report)
@@ -71,8 +74,11 @@ def _text_summary(report: CaseReport) -> list[str]:
     return [f"{k + ':':<22}{v}" for k, v in rows if v]
 
 
-def _text_verification(result: VerifyResult) -> list[str]:
-    out = [f"Hash chain {_verdict(result)} ({result.chain})."]
+def _text_verification(
+    result: VerifyResult, discrepancies: Sequence[ViewDiscrepancy] = ()
+) -> list[str]:
+    out = [f"Hash chain {_verdict(result, discrepancies)} ({result.chain})."]
+    out += [f"  {d.text}: do not trust the audit view's row" for d in discrepancies]
     if result.heads:
         out.append(
             f"Head: version {result.heads.get('version')}, digest {result.heads.get('digest')}"
