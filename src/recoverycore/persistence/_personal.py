@@ -4,8 +4,9 @@ Event fields marked :data:`~recoverycore.events.PERSONAL` (a customer's CRN, nam
 numbers, addresses, and the text officers write about them: notes, reasons, document names;
 texts, optional texts, tuples of texts and models nested in events alike) are stored as
 *tokens*: ``pii2:<subject>:<ciphertext>``, where the subject is the customer's pseudonymous
-record id (``uuid5`` of the normalised CRN, the same id the safeguard policy uses) and the ciphertext is AES-SIV (RFC 5297, from the ``cryptography`` library) under that
-customer's own 512-bit key, with the scheme and the subject as associated data. AES-SIV is
+record id (``uuid5`` of the normalised CRN, the same id the safeguard policy uses) and the
+ciphertext is AES-SIV (RFC 5297, from the ``cryptography`` library) under that customer's own
+512-bit key, with the scheme and the subject as associated data. AES-SIV is
 deterministic, so the same value of the same customer always gives the same token: the views
 can still group and join on a CRN without ever holding it. Customers whose key was made by the
 first versions keep their ``pii1:`` tokens (an HMAC-SHA-256 synthetic IV and AES-256-CTR), so
