@@ -259,7 +259,7 @@ def _forget_every_customer_and_look_everywhere(
             haystacks[f"file {path.name}"] = path.read_bytes()
     if database is not None:
         haystacks["the database"] = data = database()
-        assert b"pii1:" in data  # the tokens are there, and they are all there is
+        assert re.search(rb"pii[12]:", data)  # the tokens are there, and they are all there is
     leaks = _found(haystacks, values)
     assert leaks == [], leaks
     return haystacks

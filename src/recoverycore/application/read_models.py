@@ -253,10 +253,23 @@ class ReadModels:
     # -- personal data ---------------------------------------------------------------------------
     def _stored_crn(self, crn: str) -> str:
         # A protected store's views hold a CRN as its (deterministic) token; a plain store's, in
-        # its canonical spelling.
+        # its canonical spelling. Records from before CRNs were normalised hold the spelling
+        # the officer typed: when the audit view knows the customer only by that, use it.
+        typed = crn.strip()
         if self.personal is None:
-            return normalise_crn(crn)
-        return self.personal.token_for_crn(crn) or crn
+            candidates = [normalise_crn(crn), typed]
+        else:
+            canonical = self.personal.token_for_crn(crn)
+            legacy = self.personal.token_for_spelling(typed)
+            candidates = [c for c in (canonical, legacy) if c is not None] or [crn]
+        if len(set(candidates)) > 1 and "audit" in self._views:
+            for candidate in candidates:
+                if self._views["audit"].select(
+                    "SELECT subject_id FROM {p}audit_subjects WHERE crn = :crn LIMIT 1",
+                    {"crn": candidate},
+                ):
+                    return candidate
+        return candidates[0]
 
     def _reveal(self, answer: _Answer) -> _Answer:
         """The answer with personal fields read from their tokens (``[erased]`` once the

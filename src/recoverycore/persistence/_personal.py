@@ -462,6 +462,14 @@ class PersonalData:
             return None
         return self.seal(subject, normalise_crn(crn))
 
+    def token_for_spelling(self, crn: str) -> str | None:
+        """The token of ``crn`` exactly as spelt, under the key of that spelling (records
+        written before CRNs were normalised), ``None`` if unknown or forgotten."""
+        subject = legacy_subject_of_crn(crn)
+        if self._key(subject).key is None:
+            return None
+        return self.seal(subject, crn)
+
     # whole events
     def protect(self, state: dict[str, Any], spec: Spec, aggregate_id: UUID) -> None:
         """Replace the personal fields of a stored event's state by tokens, in place."""
