@@ -223,17 +223,25 @@ def test_a_negative_outstanding_balance_is_refused(case_app: RecoveryApp) -> Non
     refused(case_app, command, "outstanding_balance")
 
 
+def _without_actor() -> Command:
+    fields: dict[str, Any] = {"plan_id": B.plan_id, "text": "x"}
+    return AddMspNote.model_construct(**fields)
+
+
+def _string_balance() -> Debt:
+    fields: dict[str, Any] = {"debt_id": "D1", "balance": "lots"}
+    return Debt.model_construct(**fields)
+
+
 BUILT_BADLY: list[tuple[str, Callable[[], Command]]] = [
-    ("missing actor", lambda: AddMspNote.model_construct(plan_id=B.plan_id, text="x")  # type: ignore[call-arg]),
+    ("missing actor", _without_actor),
     ("text not a string", lambda: note().model_copy(update={"text": 42})),
     ("reasons not a tuple", lambda: note().model_copy(update={"reasons": None})),
     ("empty text", lambda: note().model_copy(update={"text": ""})),
     ("naive time", lambda: note().model_copy(update={"occurred_at": datetime(2026, 1, 1)})),
     (
         "allocation with a string balance",
-        lambda: C.allocate().model_copy(
-            update={"debts": (Debt.model_construct(debt_id="D1", balance="lots")  # type: ignore[arg-type],)}
-        ),
+        lambda: C.allocate().model_copy(update={"debts": (_string_balance(),)}),
     ),
 ]
 
