@@ -28,11 +28,11 @@ from pydantic import ValidationError
 
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.aggregates import Command
+from recoverycore.cmr import RecordCallbackAgreed
 from recoverycore.errors import InvalidCommand, RecoveryCoreError
 from recoverycore.events import DomainEvent
 from recoverycore.events.cmr import CustomerName, Debt
 from recoverycore.events.msp import IncidentRef
-from recoverycore.cmr import RecordCallbackAgreed
 from recoverycore.msp import AddMspNote, LinkIncident
 from recoverycore.testing import case_builder, msp_builder
 from recoverycore.testing.strategies import (
