@@ -22,7 +22,12 @@ from zoneinfo import ZoneInfo
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
-from recoverycore.aggregates._input import check_command, check_time
+from recoverycore.aggregates._input import (
+    check_command,
+    check_time,
+    mark_validated,
+    was_validated,
+)
 from recoverycore.errors import AggregateNotFound, RuleViolation, UnknownCommand
 from recoverycore.events import Actor, DomainEvent, Snapshot
 
@@ -85,6 +90,7 @@ class Command(BaseModel):
     @model_validator(mode="after")
     def _recordable(self) -> Self:
         check_command(self)
+        mark_validated(self)
         return self
 
 
@@ -303,7 +309,8 @@ def decide_with(
     """Decide ``command`` (the skeleton every aggregate shares): the events it records, or
     :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded."""
     handling = handlers[type(command)]
-    check_command(command)
+    if not was_validated(command):  # built with model_construct or model_copy(update=...)
+        check_command(command)
     d = Decision(command, aggregate_id, version, now, handling.procedure_ref, zone)
     # The procedure's zone may have had an offset in seconds at that time (local mean time).
     check_time(d.occurred_at, "occurred_at")

@@ -16,6 +16,7 @@ are read as they were stored.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -42,7 +43,15 @@ from recoverycore.events import (
     MAX_TEXT_CHARS,
 )
 
-__all__ = ["Ref", "admit", "check_command", "check_time", "invalid_command"]
+__all__ = [
+    "Ref",
+    "admit",
+    "check_command",
+    "check_time",
+    "invalid_command",
+    "mark_validated",
+    "was_validated",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,6 +72,9 @@ breaks included), the bidirectional marks, embeddings, overrides and isolates (U
 U+061C, U+202A-U+202E, U+2066-U+2069), the invisible characters (soft hyphen, zero-width space
 and joiners, word joiner, byte order mark, tags) and the line and paragraph separators: each
 can make one id look like another, or hide part of it."""
+
+_TEXT_SUSPECT = re.compile(f"{_SURROGATE.pattern}|{_TEXT_CONTROL.pattern}")
+_IDENTIFIER_SUSPECT = re.compile(f"{_SURROGATE.pattern}|{_IDENTIFIER_BANNED.pattern}")
 
 _NAMES = {
     0x00: "NUL",
@@ -113,13 +125,12 @@ _MISSING = object()
 
 
 @cache
-def _identifier_fields(model: type[BaseModel]) -> frozenset[str]:
-    """The fields of ``model`` marked :data:`~recoverycore.events.IDENTIFIER` (alone, in a
-    list, or optional)."""
-    return frozenset(
-        name
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of ``model``, each with whether it is marked
+    :data:`~recoverycore.events.IDENTIFIER` (alone, in a list, or optional)."""
+    return tuple(
+        (name, IDENTIFIER in info.metadata or _marked(info.annotation))
         for name, info in model.model_fields.items()
-        if IDENTIFIER in info.metadata or _marked(info.annotation)
     )
 
 
@@ -134,13 +145,20 @@ def check_command(command: BaseModel) -> None:
 
 
 def _check_model(model: BaseModel, path: str, budget: _Budget) -> None:
-    identifiers = _identifier_fields(type(model))
-    for name in type(model).model_fields:
-        where = f"{path}{name}"
-        value = getattr(model, name, _MISSING)
-        if value is _MISSING:
-            raise InvalidCommand(where, "is missing.", "Give a value for it.")
-        _check_value(value, where, name in identifiers, budget)
+    for name, identifier in _fields(type(model)):
+        value: Any = getattr(model, name, _MISSING)
+        kind = type(value)
+        if kind is str:
+            _check_text(value, path + name, identifier)
+            budget.spend(len(value))
+        elif kind not in _PLAIN:
+            if value is _MISSING:
+                raise InvalidCommand(path + name, "is missing.", "Give a value for it.")
+            _check_value(value, path + name, identifier, budget)
+
+
+_PLAIN = frozenset({type(None), bool, UUID})
+"""Types whose every value can be recorded."""
 
 
 def _check_value(value: Any, where: str, identifier: bool, budget: _Budget) -> None:
@@ -180,7 +198,7 @@ def _check_value(value: Any, where: str, identifier: bool, budget: _Budget) -> N
             _check_value(item, f"{where}[{i}]", identifier, budget)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_value(key, f"{where}", identifier, budget)
+            _check_value(key, where, identifier, budget)
             _check_value(item, f"{where}[{key!r}]", identifier, budget)
 
 
@@ -195,6 +213,8 @@ def _check_text(text: str, where: str, identifier: bool) -> None:
             if not identifier
             else "Check that the right value was given: ids, references and numbers are short.",
         )
+    if (_IDENTIFIER_SUSPECT if identifier else _TEXT_SUSPECT).search(text) is None:
+        return
     if found := _SURROGATE.search(text):
         raise InvalidCommand(
             where,
@@ -265,14 +285,35 @@ def _check_amount(value: Decimal, where: str) -> None:
 
 
 # -- a command built without validation -----------------------------------------------------------
+_VALIDATED: dict[int, weakref.ref[BaseModel]] = {}
+"""The commands of this process that were validated when they were built (by id, while they
+live): ``model_construct`` and ``model_copy(update=...)`` make new objects that are not here."""
+
+
+def mark_validated(command: BaseModel) -> None:
+    """Note that ``command`` was validated (and checked) when it was built."""
+    key = id(command)
+    _VALIDATED[key] = weakref.ref(command, lambda _: _VALIDATED.pop(key, None))
+
+
+def was_validated(command: BaseModel) -> bool:
+    """Whether ``command`` (this very object) was validated when it was built."""
+    ref = _VALIDATED.get(id(command))
+    return ref is not None and ref() is command
+
+
 def admit(command: M) -> M:
     """``command`` checked and validated as if it were built afresh (a command built with
     ``model_construct`` or ``model_copy(update=...)`` skipped validation): the command to decide,
-    or :class:`InvalidCommand` naming the first field that cannot be recorded."""
-    check_command(command)
+    or :class:`InvalidCommand` naming the first field that cannot be recorded. A command that
+    was validated when it was built is returned as it is."""
+    if was_validated(command):
+        return command
     try:
         return type(command).model_validate(command.model_dump(warnings=False))
     except ValidationError as error:
+        # The walk names some refusals more plainly than pydantic (a lone surrogate, say).
+        check_command(command)
         raise invalid_command(error) from None
 
 
