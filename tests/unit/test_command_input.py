@@ -267,3 +267,20 @@ def test_case_commands_are_checked_too(case_app: RecoveryApp) -> None:
     assert error.field in {"benefit_status", "discussed_with_ol"}
     assert isinstance(command, AssessSuitability)
     assert AllocateCase.model_fields["debts"] is not None
+
+
+def test_an_event_the_stored_form_would_change_is_refused(tmp_path: Path) -> None:
+    # A clock with an offset in seconds (local mean time): the stored form (orjson) keeps
+    # whole minutes only, so the event would read back at another time. handle() checks every
+    # event's stored form before saving it.
+    odd = timezone(timedelta(hours=10, minutes=4, seconds=52))
+    clock = SimulatedClock(datetime(2026, 3, 2, 9, tzinfo=odd))
+    with RecoveryApp.sqlite(tmp_path / "lmt.db", clock=clock) as app:
+        with pytest.raises(InvalidCommand) as refusal:
+            app.handle(B.record())
+        assert refusal.value.field == "recorded_at"
+        assert not app.exists(B.plan_id)
+        clock.set(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        (event,) = app.handle(B.record())
+    with RecoveryApp.sqlite(tmp_path / "lmt.db") as fresh:
+        assert fresh.history(B.plan_id) == [event]

@@ -299,11 +299,12 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 }
             )
             if back != event:
-                changed = next(k for k in stored if getattr(back, k) != getattr(event, k))
+                changed = next((k for k in stored if getattr(back, k) != getattr(event, k)), "")
                 raise InvalidCommand(
-                    changed,
-                    f"the {type(event).__name__} it records would not be stored exactly "
-                    f"({getattr(event, changed)!r} would read back as {getattr(back, changed)!r}).",
+                    changed or "command",
+                    f"the {type(event).__name__} it records would not read back from the store "
+                    "as recorded (a time whose UTC offset is not whole minutes, say).",
+                    "Give times in UTC or with offsets in whole minutes, and record it again.",
                 )
 
     def policy(
