@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -115,10 +115,12 @@ def recorded_or_refused(store: Store, command: Command, aggregate_id: UUID) -> l
     version = _version(store.reader, aggregate_id)
     try:
         events: list[DomainEvent] = store.app.handle(command)
-    except RecoveryCoreError:
+    except RecoveryCoreError as refusal:
         assert store.rows() == before
         assert _version(store.reader, aggregate_id) == version
+        event(f"refused: {type(refusal).__name__}")
         return []
+    event("accepted")
     assert store.rows() > before
     assert store.reader.history(aggregate_id)[-len(events) :] == events
     assert _version(store.reader, aggregate_id) == events[-1].originator_version

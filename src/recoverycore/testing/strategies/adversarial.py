@@ -202,7 +202,8 @@ def extreme_datetimes() -> SearchStrategy[datetime]:
 
 
 def extreme_dates() -> SearchStrategy[date]:
-    """Dates from year 1 to 9999, and on both sides of the plausible range's edges."""
+    """Dates from year 1 to 9999, on both sides of the plausible range's edges, and from now
+    on (which rules about the future accept)."""
     edges = (
         date.min,
         date.max,
@@ -211,7 +212,8 @@ def extreme_dates() -> SearchStrategy[date]:
         LATEST_DATE,
         LATEST_DATE + timedelta(days=1),
     )
-    return st.one_of(st.sampled_from(edges), st.dates())
+    near = st.dates(EARLIEST_DATE - timedelta(days=366), LATEST_DATE + timedelta(days=366))
+    return st.one_of(st.sampled_from(edges), st.dates(), near, st.dates(date(2026, 1, 1)))
 
 
 def extreme_decimals() -> SearchStrategy[Decimal]:
