@@ -22,7 +22,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as label
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -118,9 +119,9 @@ def recorded_or_refused(store: Store, command: Command, aggregate_id: UUID) -> l
     except RecoveryCoreError as refusal:
         assert store.rows() == before
         assert _version(store.reader, aggregate_id) == version
-        event(f"refused: {type(refusal).__name__}")
+        label(f"refused: {type(refusal).__name__}")
         return []
-    event("accepted")
+    label("accepted")
     assert store.rows() > before
     assert store.reader.history(aggregate_id)[-len(events) :] == events
     assert _version(store.reader, aggregate_id) == events[-1].originator_version
