@@ -93,6 +93,19 @@ def test_a_time_outside_the_plausible_range_is_refused(app: RecoveryApp, when: d
     assert app.plan(B.plan_id).version == 2
 
 
+def test_the_call_of_the_issue_dated_year_one_is_refused(app: RecoveryApp) -> None:
+    # Issue 12's example: accepted, it was stored at +10:05 instead of Sydney's local mean time
+    # (+10:04:52) and the plan could never be loaded again.
+    year_one = datetime(1, 1, 1, tzinfo=UTC)
+    call = B.call()
+    with pytest.raises(ValidationError, match="plausible range of times"):
+        B.call(occurred_at=year_one)
+    refused(app, unchecked(call, occurred_at=year_one), "occurred_at")
+    events = app.handle(call)  # the call and its note
+    with RecoveryApp.sqlite(Path(app.env["SQLITE_DBNAME"])) as fresh:
+        assert fresh.plan(B.plan_id).version == events[-1].originator_version
+
+
 def test_the_edges_of_the_range_are_accepted_and_read_back(tmp_path: Path) -> None:
     with RecoveryApp.sqlite(
         tmp_path / "s.db", clock=SimulatedClock(LATEST_TIME - timedelta(days=1))
