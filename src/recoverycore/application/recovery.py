@@ -20,7 +20,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from recoverycore.aggregates import (
     CASE,
@@ -30,10 +30,12 @@ from recoverycore.aggregates import (
     DecideContext,
     Decider,
     FlagRequest,
+    admit,
     cmr,
     decider_for,
     decider_of_event,
     decider_of_kind,
+    invalid_command,
     msp,
 )
 from recoverycore.application.clock import Clock, SystemClock
@@ -42,6 +44,8 @@ from recoverycore.errors import (
     AggregateIdInUse,
     AggregateNotFound,
     ConcurrentUpdateError,
+    InvalidCommand,
+    RecoveryCoreError,
     RuleViolation,
 )
 from recoverycore.events import DomainEvent, Snapshot
@@ -52,6 +56,7 @@ from recoverycore.persistence import (
     MAPPER_TOPIC,
     RECOVERY_APPLICATION,
     TRANSCODER_TOPIC,
+    OrjsonTranscoder,
     ProtectedStorage,
     in_memory_env,
     sqlite_env,
@@ -64,6 +69,8 @@ _log = structlog.get_logger("recoverycore")
 
 
 S = TypeVar("S", bound=BaseModel)
+C = TypeVar("C", bound=Command)
+_POSITION = {"originator_id", "originator_version"}
 
 
 class FollowerConflict(IntegrityError):
@@ -191,12 +198,16 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         """Decide ``command`` against its plan's or case's history and record its events
         atomically.
 
-        Returns the recorded events. Raises :class:`RuleViolation` (nothing recorded) when a
+        Returns the recorded events. Raises :class:`InvalidCommand` (nothing recorded) when a
+        value cannot be recorded exactly or is implausible (see
+        :func:`~recoverycore.aggregates.check_command`; a command built without validation is
+        validated here), :class:`RuleViolation` (nothing recorded) when a
         rule refuses it, :class:`AggregateNotFound` for an unknown plan or case, and
         :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
         aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
         """
         decider = decider_for(command)
+        command = self._admitted(decider, command)
         aggregate_id = decider.id_of(command)
         log = _log.bind(
             **{f"{decider.noun}_id": str(aggregate_id)},
@@ -211,13 +222,22 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             version = state.version if state is not None else 0
             try:
                 events = decider.decide(state, command, self._context(decider, now))
+                self._check_stored_form(events)
+                new_state = decider.fold(events, state)
             except RuleViolation as refusal:
                 log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
                 raise
             except AggregateNotFound:
                 log.info("command refused", outcome="not_found")
                 raise
-            new_state = decider.fold(events, state)
+            except RecoveryCoreError:
+                raise
+            except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
+                # A value the command checks let through but an event cannot hold (or the
+                # stored form cannot keep): refused, typed, with nothing recorded.
+                invalid = invalid_command(error)
+                log.info("command refused", outcome="invalid", field=invalid.field)
+                raise invalid from error
             try:
                 self.save(*events)
             except FollowerConflict:
@@ -246,6 +266,46 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 version=events[-1].originator_version if events else version,
             )
             return events
+
+    def _admitted(self, decider: AnyDecider, command: C) -> C:
+        """``command`` validated afresh (one built with ``model_construct`` or
+        ``model_copy(update=...)`` skipped validation), or :class:`InvalidCommand`."""
+        try:
+            return admit(command)
+        except InvalidCommand as refusal:
+            _log.info(
+                "command refused",
+                command=type(command).__name__,
+                kind=decider.noun,
+                outcome="invalid",
+                field=refusal.field,
+            )
+            raise
+
+    def _check_stored_form(self, events: Sequence[DomainEvent]) -> None:
+        """Refuse events the stored form would not give back as they are (a time whose offset
+        has seconds, a lone surrogate): recorded, they could never be read again."""
+        transcoder = self.mapper.transcoder
+        if not isinstance(transcoder, OrjsonTranscoder):
+            return
+        for event in events:
+            stored = event.model_dump(exclude=_POSITION)
+            state = transcoder.decode(transcoder.encode_native(stored))
+            back = type(event).model_validate(
+                {
+                    **state,
+                    "originator_id": event.originator_id,
+                    "originator_version": event.originator_version,
+                }
+            )
+            if back != event:
+                changed = next((k for k in stored if getattr(back, k) != getattr(event, k)), "")
+                raise InvalidCommand(
+                    changed or "command",
+                    f"the {type(event).__name__} it records would not read back from the store "
+                    "as recorded (a time whose UTC offset is not whole minutes, say).",
+                    "Give times in UTC or with offsets in whole minutes, and record it again.",
+                )
 
     def policy(
         self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
