@@ -36,6 +36,7 @@ from recoverycore.aggregates import (
     decider_of_kind,
     msp,
 )
+from recoverycore.application._following import SkipsUnreadable
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import (
@@ -43,6 +44,7 @@ from recoverycore.errors import (
     AggregateNotFound,
     ConcurrentUpdateError,
     RuleViolation,
+    UnreadableEvent,
 )
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
@@ -71,7 +73,7 @@ class FollowerConflict(IntegrityError):
     recorded it first) after this application's events were committed."""
 
 
-class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
+class RecoveryApp(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it
@@ -326,6 +328,8 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             )
         except AggregateNotFoundError:
             return None
+        except UnreadableEvent:
+            raise  # only this aggregate stops, loudly (it is a ValueError too)
         except ValueError:
             # The id's history is another aggregate's: its first event cannot start this one.
             return None

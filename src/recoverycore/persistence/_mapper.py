@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel
 
+from recoverycore.errors import UnreadableEvent
 from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
@@ -22,9 +30,35 @@ from recoverycore.persistence._personal import (
 )
 from recoverycore.persistence._transcoder import OrjsonTranscoder
 
-__all__ = ["PydanticMapper"]
+__all__ = ["PydanticMapper", "UnreadableStoredEvent"]
 
 _POSITION: set[str] = {"originator_id", "originator_version"}
+_ENVIRONMENT_ERRORS = (PersistenceError, sqlite3.Error, OSError, MemoryError)
+"""Errors of the store or the machine, not of the event's bytes: never called unreadable (a
+follower that skipped an event for them would skip events that are fine)."""
+
+
+class UnreadableStoredEvent(UnreadableEvent, MapperDeserialisationError):
+    """:class:`~recoverycore.errors.UnreadableEvent` as the mapper raises it: also eventsourcing's
+    ``MapperDeserialisationError``, which callers of eventsourcing's mappers expect."""
+
+
+def _located(stored_event: StoredEvent, log: str, reason: str) -> UnreadableStoredEvent:
+    notification_id = stored_event.id if isinstance(stored_event, Notification) else None
+    originator_id = stored_event.originator_id
+    aggregate_id = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+    return UnreadableStoredEvent(
+        log,
+        aggregate_id,
+        stored_event.originator_version,
+        reason,
+        notification_id=notification_id,
+    )
+
+
+def _first_line(error: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:limit]}"
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -41,9 +75,17 @@ class PydanticMapper(Mapper[UUID]):
     tokens encrypted under their customer's key and read back as plaintext, or as ``[erased]``
     once the key is destroyed; snapshots of a customer's plans and cases are stored encrypted whole.
     Reading strips the hash-chain seal an application's event store puts before the bytes.
+
+    A stored event that cannot be read back (damaged bytes or JSON, a topic that no longer
+    resolves, fields its class refuses, such as a time an old version wrote wrongly) raises
+    :class:`~recoverycore.errors.UnreadableEvent` naming the log, aggregate, version and
+    notification id; errors of the store itself (a lost connection, a missing key store) are
+    raised as they are.
     """
 
     personal: PersonalData | None = None
+    log: str = "store"
+    """The notification log (application name) this mapper reads, named in its errors."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         if not isinstance(domain_event, BaseModel):
@@ -81,7 +123,22 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
+        try:
+            return self._to_domain_event(stored_event)
+        except (UnreadableEvent, *_ENVIRONMENT_ERRORS):
+            raise
+        except Exception as e:
+            if type(e).__module__.startswith("psycopg"):
+                raise  # the store's connection, not the event
+            reason = f"its fields are refused by {stored_event.topic} ({_first_line(e)})"
+            raise _located(stored_event, self.log, reason) from e
+
+    def _to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            cls = resolve_topic(stored_event.topic)
+        except TopicError as e:
+            reason = f"its topic {stored_event.topic!r} names no class this version has"
+            raise _located(stored_event, self.log, reason) from e
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             return super().to_domain_event(stored_event)
         stored_state = unseal(stored_event.state)
@@ -91,13 +148,14 @@ class PydanticMapper(Mapper[UUID]):
             if self.compressor:
                 stored_state = self.compressor.decompress(stored_state)
             state: dict[str, Any] = self.transcoder.decode(stored_state)
+            if not isinstance(state, dict):
+                raise TypeError(f"the stored state is a {type(state).__name__}, not an object")
         except Exception as e:
-            msg = (
-                f"Failed to deserialise state of stored event with topic "
-                f"'{stored_event.topic}', originator_id '{stored_event.originator_id}' "
-                f"and originator_version {stored_event.originator_version}: {e}"
+            reason = (
+                f"Failed to deserialise the stored state of a {stored_event.topic} "
+                f"({_first_line(e)})"
             )
-            raise MapperDeserialisationError(msg) from e
+            raise _located(stored_event, self.log, reason) from e
         class_version: int = getattr(cls, "class_version", 1)
         from_version: int = state.pop("class_version", 1)
         while from_version < class_version:
@@ -108,12 +166,11 @@ class PydanticMapper(Mapper[UUID]):
             if cls is Snapshot and is_token(state.get("state")):
                 text = personal.open(state["state"])
                 if text == ERASED:
-                    msg = (
-                        f"The snapshot of {stored_event.originator_id} at version "
-                        f"{stored_event.originator_version} belongs to a forgotten customer; "
-                        "forget() deletes such snapshots: delete it and replay the events."
+                    reason = (
+                        "it is a snapshot of a forgotten customer's record; forget() deletes "
+                        "such snapshots: delete it and replay the events"
                     )
-                    raise MapperDeserialisationError(msg)
+                    raise _located(stored_event, self.log, reason)
                 state["state"] = orjson.loads(text)
             else:
                 spec = personal_spec(cls)
