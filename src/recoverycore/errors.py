@@ -12,6 +12,7 @@ __all__ = [
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "StoreBusy",
     "UnknownCommand",
     "UnreadableEvent",
 ]
@@ -141,4 +142,19 @@ class UnreadableEvent(RecoveryCoreError):
         super().__init__(
             f"{log}: event {version} of {aggregate_id}{at} cannot be read back: {reason}. "
             "Run `recoverycore verify` and restore the store from a backup if it is damaged."
+        )
+
+
+class StoreBusy(RecoveryCoreError):
+    """The store did not answer in time: a lock another process held (PostgreSQL's
+    ``lock_timeout``, SQLite's busy timeout) or a statement that ran too long (PostgreSQL's
+    ``statement_timeout``). Nothing of the command was recorded; ``what`` names what waited."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(
+            f"{what}: the store was busy ({reason}). Nothing was recorded. What to do: try "
+            "again; if it keeps happening, look for a process holding the store's lock or a "
+            "command far larger than usual."
         )

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from recoverycore.aggregates import cmr
 from recoverycore.application._following import SkipsUnreadable
+from recoverycore.application._startup import StartsTogether
 from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
@@ -65,7 +66,7 @@ def configured_periods(config: BaseModel) -> dict[str, DayCount]:
     return {name: value for name, value in config if isinstance(value, DayCount)}
 
 
-class FollowUpPolicy(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
+class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
     name = FOLLOW_UP_APPLICATION
@@ -185,7 +186,7 @@ class FollowUpPolicy(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]
         return self._open_ledgers
 
 
-class SafeguardPolicy(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
+class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Follows the plans and cases; a safety flag on one asks for it on the customer's others.
 
     RecoveryApp follows this policy in turn and records the flags (see ``RecoveryApp.policy``),

@@ -8,6 +8,7 @@ resulting events atomically, and returns them.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -37,6 +38,7 @@ from recoverycore.aggregates import (
     msp,
 )
 from recoverycore.application._following import SkipsUnreadable
+from recoverycore.application._startup import StartsTogether, backoff
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import (
@@ -73,7 +75,7 @@ class FollowerConflict(IntegrityError):
     recorded it first) after this application's events were committed."""
 
 
-class RecoveryApp(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
+class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it
@@ -196,7 +198,10 @@ class RecoveryApp(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
         Returns the recorded events. Raises :class:`RuleViolation` (nothing recorded) when a
         rule refuses it, :class:`AggregateNotFound` for an unknown plan or case, and
         :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
-        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
+        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh,
+        after a jittered wait (exponential backoff with full jitter: up to ``2**attempt`` times
+        as long as the try took, at most 5 s), so writers that conflicted together do not retry
+        together.
         """
         decider = decider_for(command)
         aggregate_id = decider.id_of(command)
@@ -208,6 +213,7 @@ class RecoveryApp(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
         )
         attempt = 0
         while True:
+            started = time.monotonic()
             now = self.clock()
             state = self._state_or_none(decider, aggregate_id)
             version = state.version if state is not None else 0
@@ -236,6 +242,9 @@ class RecoveryApp(ProtectedStorage, SkipsUnreadable, ProcessApplication[UUID]):
                 if attempt < retries:
                     attempt += 1
                     log.info("command retried", outcome="conflict", attempt=attempt)
+                    # Jittered, and scaled to how long a try takes, so the writers spread out.
+                    took = time.monotonic() - started
+                    time.sleep(backoff(attempt, base=max(0.01, took), cap=5.0))
                     continue
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None

@@ -53,6 +53,7 @@ from recoverycore.persistence._store import (
     postgres_connect_args,
     postgres_env,
     resolve_store_env,
+    schema_lock,
     sqlite_env,
     store_kind,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "read_seal",
     "release_personal_data",
     "resolve_store_env",
+    "schema_lock",
     "seal_state",
     "sqlite_env",
     "store_kind",
