@@ -48,6 +48,7 @@ __all__ = [
     "FOLLOWERS",
     "FollowUpPolicy",
     "SafeguardPolicy",
+    "catch_up",
     "follow",
     "policy_system",
     "run_policies",
@@ -129,8 +130,12 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
         self.follow(upstream.name, upstream.notification_log)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
-        """Process every event the leader recorded since the last one processed."""
-        self.pull_and_process(leader_name)
+        """Process every event the leader recorded since the last one processed.
+
+        Another process (``recoverycore follow``) may process the same events at the same
+        time; an event it recorded first is done, not an error (see :func:`catch_up`).
+        """
+        catch_up(self, leader_name)
 
     # -- queries ----------------------------------------------------------------------------------
     def ledger_of(self, subject_id: UUID) -> follow_ups.FollowUpLedger | None:
@@ -205,7 +210,9 @@ class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, Process
         self.follow(upstream.name, upstream.notification_log)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
-        self.pull_and_process(leader_name)
+        """Process every event the leader recorded since the last one processed (an event
+        another process recorded first is done, see :func:`catch_up`)."""
+        catch_up(self, leader_name)
 
     def record(self, record_id: UUID) -> safeguards.Customer | None:
         """A customer record or owner record (``None`` if there is none)."""
@@ -229,6 +236,34 @@ class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, Process
         new = safeguards.react(domain_event, customer=customer, owner=owner)
         if new:
             processing_event.collect_events(*new)
+
+
+CATCH_UP_ROUNDS = 20
+"""How many times :func:`catch_up` starts again after losing a race to another process."""
+
+
+def catch_up(follower: ProcessApplication[UUID], leader_name: str) -> None:
+    """Process what ``leader_name`` recorded since ``follower``'s last recorded position.
+
+    Losing a race for a position to another process following the same log (``recoverycore
+    follow``, another query bringing the policy up to date) is normal: that process recorded
+    it, exactly once, so it is treated as done (logged at debug) and the catch-up goes on from
+    the newer position. After :data:`CATCH_UP_ROUNDS` lost races in a row the rest is left
+    to the other process.
+    """
+    for attempt in range(1, CATCH_UP_ROUNDS + 1):
+        try:
+            follower.pull_and_process(leader_name)
+        except IntegrityError as race:
+            _log.debug(
+                "already processed by another process",
+                follower=follower.name,
+                leader=leader_name,
+                attempt=attempt,
+                error=str(race),
+            )
+            continue
+        return
 
 
 def _project_customer(record: Any, events: Any) -> safeguards.Customer | None:
@@ -310,7 +345,7 @@ def follow(
         log = _log.bind(follower=follower_name, leader=leader_name)
         log.info("following")
         while not stop.is_set() and (max_polls is None or polls < max_polls):
-            follower.pull_and_process(leader.name)
+            catch_up(follower, leader.name)
             polls += 1
             stop.wait(poll_seconds)
         log.info("stopped following", polls=polls)
