@@ -51,6 +51,7 @@ from recoverycore.errors import (
     PersonalDataErased,
     RecoveryCoreError,
     RuleViolation,
+    StoreBusy,
     UnknownCommand,
     UnreadableEvent,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "RuleViolation",
     "SimulatedClock",
     "StateAsOf",
+    "StoreBusy",
     "SystemClock",
     "UnknownCommand",
     "UnreadableEvent",

@@ -18,16 +18,23 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     EventStore,
+    InfrastructureFactory,
     IntegrityError,
     InternalError,
     OperationalError,
     ProgrammingError,
 )
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import Environment, EnvType
 
-from recoverycore.persistence import schema_lock
+from recoverycore.persistence import StoreKind, schema_lock, store_kind
 
-__all__ = ["START_ATTEMPTS", "StartsTogether", "backoff"]
+__all__ = [
+    "POSTGRES_STATEMENT_TIMEOUT",
+    "START_ATTEMPTS",
+    "STORE_TIMEOUTS",
+    "StartsTogether",
+    "backoff",
+]
 
 _log = structlog.get_logger("recoverycore")
 
@@ -35,6 +42,22 @@ T = TypeVar("T")
 
 START_ATTEMPTS = 10
 """How many times an application tries to create (or check) its tables before giving up."""
+
+POSTGRES_STATEMENT_TIMEOUT = "POSTGRES_STATEMENT_TIMEOUT"
+"""Environment variable: seconds any one statement of an application's PostgreSQL connections
+may run before the server cancels it (default 30; 0 turns it off)."""
+
+STORE_TIMEOUTS: dict[str, str] = {
+    # eventsourcing's own settings (seconds): how long an insert waits for the events table's
+    # lock, and how long a connection may sit idle inside a transaction.
+    "POSTGRES_LOCK_TIMEOUT": "5",
+    "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
+    POSTGRES_STATEMENT_TIMEOUT: "30",
+    # eventsourcing's SQLite busy timeout (seconds).
+    "SQLITE_LOCK_TIMEOUT": "10",
+}
+"""The defaults recoverycore's applications start with, so no one command blocks the store for
+long; each can be set in the environment like any eventsourcing setting."""
 
 _START_RACES = (IntegrityError, InternalError, OperationalError, ProgrammingError)
 
@@ -69,6 +92,17 @@ class StartsTogether(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         with schema_lock(self.construct_env(self.name, env)):
             super().__init__(env)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        factory = super().construct_factory(env)
+        seconds = float(env.get(POSTGRES_STATEMENT_TIMEOUT) or 0)
+        pool = getattr(getattr(factory, "datastore", None), "pool", None)
+        if store_kind(env) is StoreKind.POSTGRES and seconds > 0 and pool is not None:
+            # Each new connection of the pool (opened on first use) starts with the timeout.
+            kwargs = dict(pool.kwargs or {})
+            kwargs["options"] = f"-c statement_timeout={int(seconds * 1000)}"
+            pool.kwargs = kwargs
+        return factory
 
     def construct_recorder(self) -> Any:  # a ProcessRecorder for a process application
         return _tried(super().construct_recorder, f"{self.name} recorder")

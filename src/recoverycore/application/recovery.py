@@ -18,7 +18,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
 from pydantic import BaseModel
@@ -38,7 +38,7 @@ from recoverycore.aggregates import (
     msp,
 )
 from recoverycore.application._following import SkipsUnreadable
-from recoverycore.application._startup import StartsTogether, backoff
+from recoverycore.application._startup import STORE_TIMEOUTS, StartsTogether, backoff
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import (
@@ -46,6 +46,7 @@ from recoverycore.errors import (
     AggregateNotFound,
     ConcurrentUpdateError,
     RuleViolation,
+    StoreBusy,
     UnreadableEvent,
 )
 from recoverycore.events import DomainEvent, Snapshot
@@ -103,6 +104,8 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
         # Snapshots (eventsourcing's snapshot store) keep replay short for long histories.
         "IS_SNAPSHOTTING_ENABLED": "y",
+        # Lock, statement and idle-in-transaction timeouts (see STORE_TIMEOUTS).
+        **STORE_TIMEOUTS,
     }
     snapshot_class = Snapshot
     SNAPSHOT_INTERVAL = "RECOVERYCORE_SNAPSHOT_INTERVAL"
@@ -233,6 +236,10 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
                 # own position with another process's policy. The command is done: deciding it
                 # again would record it twice.
                 log.warning("policy conflicted after recording", outcome="accepted")
+            except OperationalError as busy:
+                # A lock or statement timeout (or a lost connection): nothing was committed.
+                log.warning("command not recorded", outcome="store_busy", error=str(busy))
+                raise StoreBusy(f"{decider.noun} {aggregate_id}", str(busy)) from busy
             except IntegrityError:
                 owner = self._other_owner(decider, aggregate_id) if state is None else None
                 if owner is not None:

@@ -18,7 +18,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.errors import UnreadableEvent
+from recoverycore.errors import InvalidCommand, UnreadableEvent
 from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
@@ -30,7 +30,12 @@ from recoverycore.persistence._personal import (
 )
 from recoverycore.persistence._transcoder import OrjsonTranscoder
 
-__all__ = ["PydanticMapper", "UnreadableStoredEvent"]
+__all__ = ["MAX_STORED_EVENT_BYTES", "PydanticMapper", "UnreadableStoredEvent"]
+
+MAX_STORED_EVENT_BYTES = 1 << 20
+"""The most bytes one stored event may take (1 MiB): a larger one is refused before anything is
+sent to the store. (psycopg's pipeline mode, which eventsourcing's PostgreSQL recorder uses,
+can hang for good on a parameter of several MB while the events table is locked.)"""
 
 _POSITION: set[str] = {"originator_id", "originator_version"}
 _ENVIRONMENT_ERRORS = (PersistenceError, sqlite3.Error, OSError, MemoryError)
@@ -84,6 +89,8 @@ class PydanticMapper(Mapper[UUID]):
     """
 
     personal: PersonalData | None = None
+    max_stored_bytes: int = MAX_STORED_EVENT_BYTES
+    """Events stored larger than this are refused with InvalidCommand (nothing recorded)."""
     log: str = "store"
     """The notification log (application name) this mapper reads, named in its errors."""
 
@@ -115,6 +122,13 @@ class PydanticMapper(Mapper[UUID]):
             stored_state = self.compressor.compress(stored_state)
         if self.cipher:
             stored_state = self.cipher.encrypt(stored_state)
+        if len(stored_state) > self.max_stored_bytes:
+            raise InvalidCommand(
+                type(domain_event).__name__,
+                f"the event would be stored as {len(stored_state):,} bytes, more than the "
+                f"{self.max_stored_bytes:,} bytes one recorded event may take.",
+                "Shorten the longest texts (attach long documents by reference instead).",
+            )
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
