@@ -20,10 +20,15 @@ from structlog.testing import capture_logs
 
 from pgserver import PgServer
 from recoverycore import RecoveryApp, SimulatedClock, UnreadableEvent
-from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy, follow
+from recoverycore.application.policies import (
+    FollowUpPolicy,
+    SafeguardPolicy,
+    follow,
+    run_policies,
+)
 from recoverycore.persistence import sqlite_env
 from recoverycore.policies.safeguards import owner_id
-from recoverycore.testing import MspBuilder, msp_builder
+from recoverycore.testing import MspBuilder, case_builder, msp_builder
 
 CRNS = ("311 204 557J", "311 204 558K", "311 204 559L")
 OLD_TIME = b'"occurred_at":"0001-01-01T00:00+10:05"'
@@ -160,3 +165,36 @@ def test_an_unreadable_event_stops_only_its_own_plan_on_postgres(
         if topic is not None:
             conn.execute(f"UPDATE recoverycore_events SET topic = %s {where}", (topic, damaged))
     check_only_the_damaged_plan_stops(env, plans, damaged)
+
+
+def test_a_safety_flag_reaches_the_customers_readable_records_past_an_unreadable_one(
+    tmp_path: Path,
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    plans = [msp_builder(plan_id=uuid4()) for _ in range(2)]
+    case = case_builder(case_id=uuid4())
+    runner = run_policies(env)
+    try:
+        app = runner.get(RecoveryApp)
+        app.clock = SimulatedClock(case.now)
+        for plan in plans:
+            app.handle(plan.record(crn=CRNS[0]))
+            app.handle(plan.approve())
+        app.handle(case.allocate(crn=CRNS[0]))
+    finally:
+        runner.stop()
+    damage_sqlite(tmp_path / "store.db", plans[0].plan_id, "an implausible stored time")
+
+    runner = run_policies(env)
+    try:
+        app = runner.get(RecoveryApp)
+        app.clock = SimulatedClock(case.now)
+        with capture_logs() as logs:
+            app.handle(case.flag(kind="SUICIDE_SELF_HARM", source="Customer spoke of self-harm"))
+        assert app.plan(plans[1].plan_id).safety_flags == ("SUICIDE_SELF_HARM",)
+        assert any(
+            e["event"] == "safeguard not applied" and e["target"] == str(plans[0].plan_id)
+            for e in logs
+        )
+    finally:
+        runner.stop()

@@ -280,7 +280,12 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
                 _log.warning("safeguard target of unknown kind", target=target, kind=kind)
                 continue
             target_id = UUID(target)
-            state = self._state_or_none(decider, target_id)
+            try:
+                state = self._state_or_none(decider, target_id)
+            except UnreadableEvent as unreadable:
+                # Only that record stops; the customer's other records still get the flag.
+                _log.warning("safeguard not applied", target=target, error=str(unreadable))
+                continue
             if state is None:
                 continue
             command = decider.flag_command(
