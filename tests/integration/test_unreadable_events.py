@@ -16,6 +16,8 @@ from uuid import UUID, uuid4
 
 import pytest
 import structlog
+from eventsourcing.cipher import AESCipher
+from eventsourcing.utils import get_topic
 from structlog.testing import capture_logs
 
 from pgserver import PgServer
@@ -198,3 +200,18 @@ def test_a_safety_flag_reaches_the_customers_readable_records_past_an_unreadable
         )
     finally:
         runner.stop()
+
+
+def test_a_follower_with_the_wrong_cipher_key_stops_instead_of_skipping_everything(
+    tmp_path: Path,
+) -> None:
+    cipher = {"CIPHER_TOPIC": get_topic(AESCipher), "CIPHER_KEY": AESCipher.create_key(16)}
+    env = {**sqlite_env(tmp_path / "store.db"), **cipher}
+    record_plans(env)
+    wrong = {**env, "CIPHER_KEY": AESCipher.create_key(16)}
+    with RecoveryApp(env=wrong) as app, FollowUpPolicy(env=wrong) as policy:
+        policy.follow_application(app)
+        with pytest.raises(UnreadableEvent, match="CIPHER_KEY"):
+            policy.catch_up()
+        assert policy.skipped == []
+        assert not policy.recorder.max_tracking_id(app.name)

@@ -48,7 +48,9 @@ class SkipsUnreadable(Follower[UUID]):
     that its policy needs to react (a ledger, a customer record), makes it skip that one
     notification: the warning ``"unreadable event skipped"`` names the log, aggregate, version,
     notification and reason, the error is kept in :attr:`skipped`, and the notification's
-    position is recorded (with no events), so the follower does not meet it again.
+    position is recorded (with no events), so the follower does not meet it again. An event
+    that cannot be decrypted is not skipped (a wrong ``CIPHER_KEY`` would skip them all): the
+    follower stops with the error.
     """
 
     def __init__(self, env: EnvType | None = None) -> None:
@@ -64,6 +66,8 @@ class SkipsUnreadable(Follower[UUID]):
             try:
                 jobs.extend(super().convert_notifications(leader_name, [notification]))
             except UnreadableEvent as error:
+                if not getattr(error, "skippable", True):
+                    raise  # perhaps the reader's key, not the event: stop, loudly
                 if error.notification_id is None:
                     error.notification_id = notification.id
                 stand_in: DomainEventProtocol[UUID] = UnreadableNotification(error)

@@ -45,7 +45,14 @@ follower that skipped an event for them would skip events that are fine)."""
 
 class UnreadableStoredEvent(UnreadableEvent, MapperDeserialisationError):
     """:class:`~recoverycore.errors.UnreadableEvent` as the mapper raises it: also eventsourcing's
-    ``MapperDeserialisationError``, which callers of eventsourcing's mappers expect."""
+    ``MapperDeserialisationError``, which callers of eventsourcing's mappers expect.
+
+    ``skippable`` is false when the cause may be the reader's configuration rather than the
+    event (eventsourcing's cipher could not decrypt it: a wrong ``CIPHER_KEY`` makes every event
+    fail so); followers stop at such an event instead of going past it.
+    """
+
+    skippable: bool = True
 
 
 def _located(stored_event: StoredEvent, log: str, reason: str) -> UnreadableStoredEvent:
@@ -156,9 +163,18 @@ class PydanticMapper(Mapper[UUID]):
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             return super().to_domain_event(stored_event)
         stored_state = unseal(stored_event.state)
-        try:
-            if self.cipher:
+        if self.cipher:
+            try:
                 stored_state = self.cipher.decrypt(stored_state)
+            except Exception as e:
+                reason = (
+                    f"Failed to deserialise the stored state of a {stored_event.topic}: it "
+                    f"cannot be decrypted with this CIPHER_KEY ({_first_line(e)})"
+                )
+                error = _located(stored_event, self.log, reason)
+                error.skippable = False
+                raise error from e
+        try:
             if self.compressor:
                 stored_state = self.compressor.decompress(stored_state)
             state: dict[str, Any] = self.transcoder.decode(stored_state)
