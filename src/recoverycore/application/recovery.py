@@ -8,6 +8,7 @@ resulting events atomically, and returns them.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,7 +18,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ValidationError
@@ -38,6 +39,8 @@ from recoverycore.aggregates import (
     invalid_command,
     msp,
 )
+from recoverycore.application._following import SkipsUnreadable
+from recoverycore.application._startup import STORE_TIMEOUTS, StartsTogether, backoff
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import (
@@ -47,6 +50,8 @@ from recoverycore.errors import (
     InvalidCommand,
     RecoveryCoreError,
     RuleViolation,
+    StoreBusy,
+    UnreadableEvent,
 )
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
@@ -78,7 +83,7 @@ class FollowerConflict(IntegrityError):
     recorded it first) after this application's events were committed."""
 
 
-class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
+class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it
@@ -106,6 +111,8 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
         # Snapshots (eventsourcing's snapshot store) keep replay short for long histories.
         "IS_SNAPSHOTTING_ENABLED": "y",
+        # Lock, statement and idle-in-transaction timeouts (see STORE_TIMEOUTS).
+        **STORE_TIMEOUTS,
     }
     snapshot_class = Snapshot
     SNAPSHOT_INTERVAL = "RECOVERYCORE_SNAPSHOT_INTERVAL"
@@ -204,7 +211,10 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         validated here), :class:`RuleViolation` (nothing recorded) when a
         rule refuses it, :class:`AggregateNotFound` for an unknown plan or case, and
         :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
-        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
+        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh,
+        after a jittered wait (exponential backoff with full jitter: up to ``2**attempt`` times
+        as long as the try took, at most 5 s), so writers that conflicted together do not retry
+        together.
         """
         decider = decider_for(command)
         command = self._admitted(decider, command)
@@ -217,6 +227,7 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         )
         attempt = 0
         while True:
+            started = time.monotonic()
             now = self.clock()
             state = self._state_or_none(decider, aggregate_id)
             version = state.version if state is not None else 0
@@ -245,6 +256,10 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 # own position with another process's policy. The command is done: deciding it
                 # again would record it twice.
                 log.warning("policy conflicted after recording", outcome="accepted")
+            except OperationalError as busy:
+                # A lock or statement timeout (or a lost connection): nothing was committed.
+                log.warning("command not recorded", outcome="store_busy", error=str(busy))
+                raise StoreBusy(f"{decider.noun} {aggregate_id}", str(busy)) from busy
             except IntegrityError:
                 owner = self._other_owner(decider, aggregate_id) if state is None else None
                 if owner is not None:
@@ -254,6 +269,9 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 if attempt < retries:
                     attempt += 1
                     log.info("command retried", outcome="conflict", attempt=attempt)
+                    # Jittered, and scaled to how long a try takes, so the writers spread out.
+                    took = time.monotonic() - started
+                    time.sleep(backoff(attempt, base=max(0.01, took), cap=5.0))
                     continue
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None
@@ -322,7 +340,12 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 _log.warning("safeguard target of unknown kind", target=target, kind=kind)
                 continue
             target_id = UUID(target)
-            state = self._state_or_none(decider, target_id)
+            try:
+                state = self._state_or_none(decider, target_id)
+            except UnreadableEvent as unreadable:
+                # Only that record stops; the customer's other records still get the flag.
+                _log.warning("safeguard not applied", target=target, error=str(unreadable))
+                continue
             if state is None:
                 continue
             command = decider.flag_command(
@@ -386,6 +409,8 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             )
         except AggregateNotFoundError:
             return None
+        except UnreadableEvent:
+            raise  # only this aggregate stops, loudly (it is a ValueError too)
         except ValueError:
             # The id's history is another aggregate's: its first event cannot start this one.
             return None
