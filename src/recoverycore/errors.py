@@ -8,10 +8,13 @@ __all__ = [
     "AggregateIdInUse",
     "AggregateNotFound",
     "ConcurrentUpdateError",
+    "ForgetIncomplete",
     "InvalidCommand",
+    "KeyStoreMissing",
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
+    "StoreBusy",
     "StoreNotFound",
     "UnknownCommand",
     "UnreadableEvent",
@@ -189,4 +192,19 @@ class StoreNotFound(RecoveryCoreError, FileNotFoundError):
         super().__init__(
             f"There is no store at {where} ({reason}). Nothing was checked and nothing was "
             "created: check the path (--db) or the database settings."
+        )
+
+
+class StoreBusy(RecoveryCoreError):
+    """The store did not answer in time: a lock another process held (PostgreSQL's
+    ``lock_timeout``, SQLite's busy timeout) or a statement that ran too long (PostgreSQL's
+    ``statement_timeout``). Nothing of the command was recorded; ``what`` names what waited."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(
+            f"{what}: the store was busy ({reason}). Nothing was recorded. What to do: try "
+            "again; if it keeps happening, look for a process holding the store's lock or a "
+            "command far larger than usual."
         )

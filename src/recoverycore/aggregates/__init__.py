@@ -26,6 +26,7 @@ from recoverycore.aggregates._decider import (
     replay,
     time_zone,
 )
+from recoverycore.aggregates._input import admit, check_command, invalid_command
 from recoverycore.aggregates.cmr import CASE
 from recoverycore.aggregates.msp import MSP
 from recoverycore.errors import UnknownCommand
@@ -45,11 +46,14 @@ __all__ = [
     "Handlers",
     "Handling",
     "Lifecycle",
+    "admit",
+    "check_command",
     "cmr",
     "decide_with",
     "decider_for",
     "decider_of_event",
     "decider_of_kind",
+    "invalid_command",
     "msp",
     "replay",
     "time_zone",

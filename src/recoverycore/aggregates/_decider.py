@@ -15,13 +15,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Self, TypeVar, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.utils import get_topic
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
+from recoverycore.aggregates._input import (
+    check_command,
+    check_time,
+    mark_validated,
+    was_validated,
+)
 from recoverycore.errors import AggregateNotFound, RuleViolation, UnknownCommand
 from recoverycore.events import Actor, DomainEvent, Snapshot
 
@@ -64,6 +70,11 @@ class Command(BaseModel):
 
     ``occurred_at`` is when the action happened if it is recorded afterwards (a call made at
     10:05 and recorded at 10:30); when left out the application's clock supplies it.
+
+    Every value is checked when the command is built (:func:`check_command`): times and dates
+    in the plausible range, texts clean and within their limits, amounts and numbers storable.
+    A value that is not is refused with :class:`~recoverycore.errors.InvalidCommand` naming it
+    (inside pydantic's ``ValidationError`` at construction; as itself from ``decide``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -75,6 +86,12 @@ class Command(BaseModel):
     occurred_at: AwareDatetime | None = None
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _recordable(self) -> Self:
+        check_command(self)
+        mark_validated(self)
+        return self
 
 
 class Decision:
@@ -292,7 +309,11 @@ def decide_with(
     """Decide ``command`` (the skeleton every aggregate shares): the events it records, or
     :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded."""
     handling = handlers[type(command)]
+    if not was_validated(command):  # built with model_construct or model_copy(update=...)
+        check_command(command)
     d = Decision(command, aggregate_id, version, now, handling.procedure_ref, zone)
+    # The procedure's zone may have had an offset in seconds at that time (local mean time).
+    check_time(d.occurred_at, "occurred_at")
     d.require(
         d.occurred_at <= now,
         lifecycle.rule_id,

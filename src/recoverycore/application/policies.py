@@ -27,6 +27,8 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from recoverycore.aggregates import cmr
+from recoverycore.application._following import SkipsUnreadable
+from recoverycore.application._startup import StartsTogether
 from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
@@ -46,6 +48,7 @@ __all__ = [
     "FOLLOWERS",
     "FollowUpPolicy",
     "SafeguardPolicy",
+    "catch_up",
     "follow",
     "policy_system",
     "run_policies",
@@ -64,7 +67,7 @@ def configured_periods(config: BaseModel) -> dict[str, DayCount]:
     return {name: value for name, value in config if isinstance(value, DayCount)}
 
 
-class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
+class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Follows the plans and cases and keeps their follow-up ledgers."""
 
     name = FOLLOW_UP_APPLICATION
@@ -127,8 +130,12 @@ class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
         self.follow(upstream.name, upstream.notification_log)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
-        """Process every event the leader recorded since the last one processed."""
-        self.pull_and_process(leader_name)
+        """Process every event the leader recorded since the last one processed.
+
+        Another process (``recoverycore follow``) may process the same events at the same
+        time; an event it recorded first is done, not an error (see :func:`catch_up`).
+        """
+        catch_up(self, leader_name)
 
     # -- queries ----------------------------------------------------------------------------------
     def ledger_of(self, subject_id: UUID) -> follow_ups.FollowUpLedger | None:
@@ -184,7 +191,7 @@ class FollowUpPolicy(ProtectedStorage, ProcessApplication[UUID]):
         return self._open_ledgers
 
 
-class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
+class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Follows the plans and cases; a safety flag on one asks for it on the customer's others.
 
     RecoveryApp follows this policy in turn and records the flags (see ``RecoveryApp.policy``),
@@ -203,7 +210,9 @@ class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
         self.follow(upstream.name, upstream.notification_log)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
-        self.pull_and_process(leader_name)
+        """Process every event the leader recorded since the last one processed (an event
+        another process recorded first is done, see :func:`catch_up`)."""
+        catch_up(self, leader_name)
 
     def record(self, record_id: UUID) -> safeguards.Customer | None:
         """A customer record or owner record (``None`` if there is none)."""
@@ -227,6 +236,34 @@ class SafeguardPolicy(ProtectedStorage, ProcessApplication[UUID]):
         new = safeguards.react(domain_event, customer=customer, owner=owner)
         if new:
             processing_event.collect_events(*new)
+
+
+CATCH_UP_ROUNDS = 20
+"""How many times :func:`catch_up` starts again after losing a race to another process."""
+
+
+def catch_up(follower: ProcessApplication[UUID], leader_name: str) -> None:
+    """Process what ``leader_name`` recorded since ``follower``'s last recorded position.
+
+    Losing a race for a position to another process following the same log (``recoverycore
+    follow``, another query bringing the policy up to date) is normal: that process recorded
+    it, exactly once, so it is treated as done (logged at debug) and the catch-up goes on from
+    the newer position. After :data:`CATCH_UP_ROUNDS` lost races in a row the rest is left
+    to the other process.
+    """
+    for attempt in range(1, CATCH_UP_ROUNDS + 1):
+        try:
+            follower.pull_and_process(leader_name)
+        except IntegrityError as race:
+            _log.debug(
+                "already processed by another process",
+                follower=follower.name,
+                leader=leader_name,
+                attempt=attempt,
+                error=str(race),
+            )
+            continue
+        return
 
 
 def _project_customer(record: Any, events: Any) -> safeguards.Customer | None:
@@ -308,7 +345,7 @@ def follow(
         log = _log.bind(follower=follower_name, leader=leader_name)
         log.info("following")
         while not stop.is_set() and (max_polls is None or polls < max_polls):
-            follower.pull_and_process(leader.name)
+            catch_up(follower, leader.name)
             polls += 1
             stop.wait(poll_seconds)
         log.info("stopped following", polls=polls)

@@ -8,6 +8,7 @@ resulting events atomically, and returns them.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,10 +18,10 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from eventsourcing.system import ProcessApplication
 from eventsourcing.utils import EnvType
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from recoverycore.aggregates import (
     CASE,
@@ -30,19 +31,27 @@ from recoverycore.aggregates import (
     DecideContext,
     Decider,
     FlagRequest,
+    admit,
     cmr,
     decider_for,
     decider_of_event,
     decider_of_kind,
+    invalid_command,
     msp,
 )
+from recoverycore.application._following import SkipsUnreadable
+from recoverycore.application._startup import STORE_TIMEOUTS, StartsTogether, backoff
 from recoverycore.application.clock import Clock, SystemClock
 from recoverycore.application.holidays import holidays_for
 from recoverycore.errors import (
     AggregateIdInUse,
     AggregateNotFound,
     ConcurrentUpdateError,
+    InvalidCommand,
+    RecoveryCoreError,
     RuleViolation,
+    StoreBusy,
+    UnreadableEvent,
 )
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.events.cmr import CaseEvent
@@ -52,6 +61,7 @@ from recoverycore.persistence import (
     MAPPER_TOPIC,
     RECOVERY_APPLICATION,
     TRANSCODER_TOPIC,
+    OrjsonTranscoder,
     ProtectedStorage,
     in_memory_env,
     sqlite_env,
@@ -64,6 +74,8 @@ _log = structlog.get_logger("recoverycore")
 
 
 S = TypeVar("S", bound=BaseModel)
+C = TypeVar("C", bound=Command)
+_POSITION = {"originator_id", "originator_version"}
 
 
 class FollowerConflict(IntegrityError):
@@ -71,7 +83,7 @@ class FollowerConflict(IntegrityError):
     recorded it first) after this application's events were committed."""
 
 
-class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
+class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it
@@ -99,6 +111,8 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
         # Snapshots (eventsourcing's snapshot store) keep replay short for long histories.
         "IS_SNAPSHOTTING_ENABLED": "y",
+        # Lock, statement and idle-in-transaction timeouts (see STORE_TIMEOUTS).
+        **STORE_TIMEOUTS,
     }
     snapshot_class = Snapshot
     SNAPSHOT_INTERVAL = "RECOVERYCORE_SNAPSHOT_INTERVAL"
@@ -191,12 +205,19 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         """Decide ``command`` against its plan's or case's history and record its events
         atomically.
 
-        Returns the recorded events. Raises :class:`RuleViolation` (nothing recorded) when a
+        Returns the recorded events. Raises :class:`InvalidCommand` (nothing recorded) when a
+        value cannot be recorded exactly or is implausible (see
+        :func:`~recoverycore.aggregates.check_command`; a command built without validation is
+        validated here), :class:`RuleViolation` (nothing recorded) when a
         rule refuses it, :class:`AggregateNotFound` for an unknown plan or case, and
         :class:`ConcurrentUpdateError` (nothing recorded) when another command on the same
-        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh.
+        aggregate was recorded first ``retries + 1`` times in a row; each retry decides afresh,
+        after a jittered wait (exponential backoff with full jitter: up to ``2**attempt`` times
+        as long as the try took, at most 5 s), so writers that conflicted together do not retry
+        together.
         """
         decider = decider_for(command)
+        command = self._admitted(decider, command)
         aggregate_id = decider.id_of(command)
         log = _log.bind(
             **{f"{decider.noun}_id": str(aggregate_id)},
@@ -206,18 +227,28 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
         )
         attempt = 0
         while True:
+            started = time.monotonic()
             now = self.clock()
             state = self._state_or_none(decider, aggregate_id)
             version = state.version if state is not None else 0
             try:
                 events = decider.decide(state, command, self._context(decider, now))
+                self._check_stored_form(events)
+                new_state = decider.fold(events, state)
             except RuleViolation as refusal:
                 log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
                 raise
             except AggregateNotFound:
                 log.info("command refused", outcome="not_found")
                 raise
-            new_state = decider.fold(events, state)
+            except RecoveryCoreError:
+                raise
+            except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
+                # A value the command checks let through but an event cannot hold (or the
+                # stored form cannot keep): refused, typed, with nothing recorded.
+                invalid = invalid_command(error)
+                log.info("command refused", outcome="invalid", field=invalid.field)
+                raise invalid from error
             try:
                 self.save(*events)
             except FollowerConflict:
@@ -225,6 +256,10 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 # own position with another process's policy. The command is done: deciding it
                 # again would record it twice.
                 log.warning("policy conflicted after recording", outcome="accepted")
+            except OperationalError as busy:
+                # A lock or statement timeout (or a lost connection): nothing was committed.
+                log.warning("command not recorded", outcome="store_busy", error=str(busy))
+                raise StoreBusy(f"{decider.noun} {aggregate_id}", str(busy)) from busy
             except IntegrityError:
                 owner = self._other_owner(decider, aggregate_id) if state is None else None
                 if owner is not None:
@@ -234,6 +269,9 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 if attempt < retries:
                     attempt += 1
                     log.info("command retried", outcome="conflict", attempt=attempt)
+                    # Jittered, and scaled to how long a try takes, so the writers spread out.
+                    took = time.monotonic() - started
+                    time.sleep(backoff(attempt, base=max(0.01, took), cap=5.0))
                     continue
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None
@@ -246,6 +284,46 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 version=events[-1].originator_version if events else version,
             )
             return events
+
+    def _admitted(self, decider: AnyDecider, command: C) -> C:
+        """``command`` validated afresh (one built with ``model_construct`` or
+        ``model_copy(update=...)`` skipped validation), or :class:`InvalidCommand`."""
+        try:
+            return admit(command)
+        except InvalidCommand as refusal:
+            _log.info(
+                "command refused",
+                command=type(command).__name__,
+                kind=decider.noun,
+                outcome="invalid",
+                field=refusal.field,
+            )
+            raise
+
+    def _check_stored_form(self, events: Sequence[DomainEvent]) -> None:
+        """Refuse events the stored form would not give back as they are (a time whose offset
+        has seconds, a lone surrogate): recorded, they could never be read again."""
+        transcoder = self.mapper.transcoder
+        if not isinstance(transcoder, OrjsonTranscoder):
+            return
+        for event in events:
+            stored = event.model_dump(exclude=_POSITION)
+            state = transcoder.decode(transcoder.encode_native(stored))
+            back = type(event).model_validate(
+                {
+                    **state,
+                    "originator_id": event.originator_id,
+                    "originator_version": event.originator_version,
+                }
+            )
+            if back != event:
+                changed = next((k for k in stored if getattr(back, k) != getattr(event, k)), "")
+                raise InvalidCommand(
+                    changed or "command",
+                    f"the {type(event).__name__} it records would not read back from the store "
+                    "as recorded (a time whose UTC offset is not whole minutes, say).",
+                    "Give times in UTC or with offsets in whole minutes, and record it again.",
+                )
 
     def policy(
         self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
@@ -262,7 +340,12 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
                 _log.warning("safeguard target of unknown kind", target=target, kind=kind)
                 continue
             target_id = UUID(target)
-            state = self._state_or_none(decider, target_id)
+            try:
+                state = self._state_or_none(decider, target_id)
+            except UnreadableEvent as unreadable:
+                # Only that record stops; the customer's other records still get the flag.
+                _log.warning("safeguard not applied", target=target, error=str(unreadable))
+                continue
             if state is None:
                 continue
             command = decider.flag_command(
@@ -326,6 +409,8 @@ class RecoveryApp(ProtectedStorage, ProcessApplication[UUID]):
             )
         except AggregateNotFoundError:
             return None
+        except UnreadableEvent:
+            raise  # only this aggregate stops, loudly (it is a ValueError too)
         except ValueError:
             # The id's history is another aggregate's: its first event cannot start this one.
             return None

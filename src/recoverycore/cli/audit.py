@@ -109,12 +109,12 @@ def report_command(
             f"Wrote the {chosen} report of {report.summary.subject_type} {subject_id} "
             f"({report.summary.actions} actions) to {escape(str(output))}."
         )
-    if not report.verification.ok:
-        err.print("[red]The record's hash chain does not verify:[/] see the report.")
-        raise typer.Exit(code=1)
     for discrepancy in report.view_discrepancies:
         err.print(f"[red]The audit view is not to be trusted:[/] {escape(discrepancy.text)}.")
-    if report.view_discrepancies:
+    if not report.verification.ok:
+        kinds = ", ".join(sorted({finding.kind for finding in report.verification.findings}))
+        err.print(f"[red]The record does not verify ({escape(kinds)}):[/] see the report.")
+    if report.view_discrepancies or not report.verification.ok:
         raise typer.Exit(code=1)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from recoverycore.events._envelope import PERSONAL
+from recoverycore.events._envelope import PERSONAL, Identifier
 
 __all__ = ["Crn", "normalise_crn"]
 
@@ -36,6 +36,7 @@ def _canonical(crn: str) -> str:
     return normal
 
 
-Crn = Annotated[str, AfterValidator(_canonical), Field(json_schema_extra=PERSONAL)]
-"""A CRN as a command gives it: stored in its canonical spelling (:func:`normalise_crn`), so
-``forget`` and every query by CRN find the customer however the officer typed it."""
+Crn = Annotated[Identifier, AfterValidator(_canonical), Field(json_schema_extra=PERSONAL)]
+"""A CRN as a command gives it (an :data:`Identifier`: no control characters, bounded), stored
+in its canonical spelling (:func:`normalise_crn`), so ``forget`` and every query by CRN find the
+customer however the officer typed it."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timezone
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid5
@@ -11,13 +13,25 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "EARLIEST_DATE",
+    "EARLIEST_TIME",
     "ENVELOPE_FIELDS",
     "EVENT_ID_NAMESPACE",
+    "IDENTIFIER",
+    "LATEST_DATE",
+    "LATEST_TIME",
+    "MAX_AMOUNT",
+    "MAX_AMOUNT_PLACES",
+    "MAX_COMMAND_CHARS",
+    "MAX_IDENTIFIER_CHARS",
     "MAX_INT",
+    "MAX_ITEMS",
+    "MAX_TEXT_CHARS",
     "PERSONAL",
     "Actor",
     "ApsLevel",
     "DomainEvent",
+    "Identifier",
     "LocalDatetime",
     "NonEmptyStr",
     "OptionalPersonal",
@@ -25,9 +39,56 @@ __all__ = [
     "PersonalText",
     "Role",
     "Snapshot",
+    "TextKind",
 ]
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+@dataclass(frozen=True, slots=True)
+class TextKind:
+    """A mark on a text field saying how strictly a command checks it (see
+    :func:`recoverycore.aggregates.check_command`). Only commands are checked: events are read
+    as they were stored, so the mark never makes an earlier event unreadable."""
+
+    name: str
+
+
+IDENTIFIER = TextKind("identifier")
+"""The mark of an identifier: at most :data:`MAX_IDENTIFIER_CHARS` characters, on one line, with
+no control, format (zero-width, bidirectional) or separator character."""
+Identifier = Annotated[NonEmptyStr, IDENTIFIER]
+"""An id, reference, code or number (staff id, team, CRN, debt id, letter id, phone number):
+checked as :data:`IDENTIFIER` in commands, read as any :data:`NonEmptyStr` in events."""
+
+# -- the plausible range of what a command may record ---------------------------------------------
+EARLIEST_TIME = datetime(1990, 1, 1, tzinfo=UTC)
+"""The earliest time a command may record. Both procedures (and the systems they name) began long
+after; and from 1895 every Australian zone's offset is whole minutes, the only offsets the stored
+form (ISO 8601 as orjson writes it) keeps: before that, local mean time (+10:04:52 in Sydney)
+would be stored as +10:05 and the event could not be read back as recorded."""
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+"""The time before which every time a command records must be (exclusive): far beyond any plan
+end date, review or payment an officer sets, and far inside every store's range."""
+EARLIEST_DATE = date(1900, 1, 1)
+"""The earliest calendar date a command may record (a date of birth or a debt raised long ago is
+still after it)."""
+LATEST_DATE = date(2199, 12, 31)
+"""The latest calendar date a command may record (as :data:`LATEST_TIME`)."""
+MAX_IDENTIFIER_CHARS = 200
+"""The longest identifier (staff id, team, CRN, debt id, reference, phone number)."""
+MAX_TEXT_CHARS = 20_000
+"""The longest free text (a note, a reason, a description, a name, an address): some ten pages,
+more than any officer writes in one field."""
+MAX_COMMAND_CHARS = 100_000
+"""The most characters of text one command may carry, all fields together (five notes at their
+limit): no single command can hold the store's write lock for long."""
+MAX_ITEMS = 1_000
+"""The most items in one list of a command (debts, reasons, restrictions, evidence)."""
+MAX_AMOUNT = Decimal(10) ** 12
+"""The largest amount of money (or balance) a command may record, in dollars: a trillion."""
+MAX_AMOUNT_PLACES = 4
+"""The most decimal places an amount may have (cents need two; percentages a few more)."""
 
 PERSONAL: dict[str, Any] = {"x-personal": True}
 """The JSON Schema mark of a field that identifies a customer (``"x-personal": true``)."""
@@ -89,10 +150,10 @@ class Actor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    staff_id: NonEmptyStr
+    staff_id: Identifier
     role: Role
     aps_level: ApsLevel
-    team: NonEmptyStr
+    team: Identifier
 
 
 class DomainEvent(BaseModel):

@@ -8,7 +8,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recoverycore.events._envelope import DomainEvent, NonEmptyStr, PersonalStr, PersonalText
+from recoverycore.events._envelope import (
+    DomainEvent,
+    Identifier,
+    NonEmptyStr,
+    PersonalStr,
+    PersonalText,
+)
 
 __all__ = [
     "CASE_EVENT_TYPES",
@@ -174,7 +180,7 @@ class CustomerName(_Value):
 class Debt(_Value):
     """One debt on the case, with what decides whether enforcement may touch it."""
 
-    debt_id: NonEmptyStr
+    debt_id: Identifier
     balance: Decimal
     legislation: DebtLegislation = "SOCIAL_SECURITY"
     due_and_payable: bool = True

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from recoverycore.events._envelope import (
     MAX_INT,
     DomainEvent,
+    Identifier,
     LocalDatetime,
     NonEmptyStr,
     OptionalPersonal,
@@ -119,7 +120,7 @@ class _Value(BaseModel):
 class IncidentRef(_Value):
     """An incident in CIMS (Centrelink) or CIRT (Medicare, Child Support)."""
 
-    incident_id: NonEmptyStr
+    incident_id: Identifier
     system: Literal["CIMS", "CIRT"]
     involved_assault_or_stalking: bool = False
 
@@ -141,7 +142,7 @@ class ContactPoint(_Value):
     """The One Main Contact or Personalised Services Service Officer."""
 
     role: Literal["OMC", "PSSO"]
-    staff_id: NonEmptyStr
+    staff_id: Identifier
     name: NonEmptyStr
     phone: NonEmptyStr
 

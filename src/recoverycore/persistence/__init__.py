@@ -62,6 +62,7 @@ from recoverycore.persistence._store import (
     postgres_connect_args,
     postgres_env,
     resolve_store_env,
+    schema_lock,
     sqlite_env,
     store_kind,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "read_snapshot_seal",
     "release_personal_data",
     "resolve_store_env",
+    "schema_lock",
     "seal_snapshot",
     "seal_state",
     "snapshot_digest",

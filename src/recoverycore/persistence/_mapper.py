@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel
 
+from recoverycore.errors import InvalidCommand, UnreadableEvent
 from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
@@ -22,9 +30,47 @@ from recoverycore.persistence._personal import (
 )
 from recoverycore.persistence._transcoder import OrjsonTranscoder
 
-__all__ = ["PydanticMapper"]
+__all__ = ["MAX_STORED_EVENT_BYTES", "PydanticMapper", "UnreadableStoredEvent"]
+
+MAX_STORED_EVENT_BYTES = 1 << 20
+"""The most bytes one stored event may take (1 MiB): a larger one is refused before anything is
+sent to the store. (psycopg's pipeline mode, which eventsourcing's PostgreSQL recorder uses,
+can hang for good on a parameter of several MB while the events table is locked.)"""
 
 _POSITION: set[str] = {"originator_id", "originator_version"}
+_ENVIRONMENT_ERRORS = (PersistenceError, sqlite3.Error, OSError, MemoryError)
+"""Errors of the store or the machine, not of the event's bytes: never called unreadable (a
+follower that skipped an event for them would skip events that are fine)."""
+
+
+class UnreadableStoredEvent(UnreadableEvent, MapperDeserialisationError):
+    """:class:`~recoverycore.errors.UnreadableEvent` as the mapper raises it: also eventsourcing's
+    ``MapperDeserialisationError``, which callers of eventsourcing's mappers expect.
+
+    ``skippable`` is false when the cause may be the reader's configuration rather than the
+    event (eventsourcing's cipher could not decrypt it: a wrong ``CIPHER_KEY`` makes every event
+    fail so); followers stop at such an event instead of going past it.
+    """
+
+    skippable: bool = True
+
+
+def _located(stored_event: StoredEvent, log: str, reason: str) -> UnreadableStoredEvent:
+    notification_id = stored_event.id if isinstance(stored_event, Notification) else None
+    originator_id = stored_event.originator_id
+    aggregate_id = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+    return UnreadableStoredEvent(
+        log,
+        aggregate_id,
+        stored_event.originator_version,
+        reason,
+        notification_id=notification_id,
+    )
+
+
+def _first_line(error: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:limit]}"
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -41,9 +87,19 @@ class PydanticMapper(Mapper[UUID]):
     tokens encrypted under their customer's key and read back as plaintext, or as ``[erased]``
     once the key is destroyed; snapshots of a customer's plans and cases are stored encrypted whole.
     Reading strips the hash-chain seal an application's event store puts before the bytes.
+
+    A stored event that cannot be read back (damaged bytes or JSON, a topic that no longer
+    resolves, fields its class refuses, such as a time an old version wrote wrongly) raises
+    :class:`~recoverycore.errors.UnreadableEvent` naming the log, aggregate, version and
+    notification id; errors of the store itself (a lost connection, a missing key store) are
+    raised as they are.
     """
 
     personal: PersonalData | None = None
+    max_stored_bytes: int = MAX_STORED_EVENT_BYTES
+    """Events stored larger than this are refused with InvalidCommand (nothing recorded)."""
+    log: str = "store"
+    """The notification log (application name) this mapper reads, named in its errors."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         if not isinstance(domain_event, BaseModel):
@@ -73,6 +129,13 @@ class PydanticMapper(Mapper[UUID]):
             stored_state = self.compressor.compress(stored_state)
         if self.cipher:
             stored_state = self.cipher.encrypt(stored_state)
+        if len(stored_state) > self.max_stored_bytes:
+            raise InvalidCommand(
+                type(domain_event).__name__,
+                f"the event would be stored as {len(stored_state):,} bytes, more than the "
+                f"{self.max_stored_bytes:,} bytes one recorded event may take.",
+                "Shorten the longest texts (attach long documents by reference instead).",
+            )
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
@@ -81,23 +144,48 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
+        try:
+            return self._to_domain_event(stored_event)
+        except (UnreadableEvent, *_ENVIRONMENT_ERRORS):
+            raise
+        except Exception as e:
+            if type(e).__module__.startswith("psycopg"):
+                raise  # the store's connection, not the event
+            reason = f"its fields are refused by {stored_event.topic} ({_first_line(e)})"
+            raise _located(stored_event, self.log, reason) from e
+
+    def _to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            cls = resolve_topic(stored_event.topic)
+        except TopicError as e:
+            reason = f"its topic {stored_event.topic!r} names no class this version has"
+            raise _located(stored_event, self.log, reason) from e
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             return super().to_domain_event(stored_event)
         stored_state = unseal(stored_event.state)
-        try:
-            if self.cipher:
+        if self.cipher:
+            try:
                 stored_state = self.cipher.decrypt(stored_state)
+            except Exception as e:
+                reason = (
+                    f"Failed to deserialise the stored state of a {stored_event.topic}: it "
+                    f"cannot be decrypted with this CIPHER_KEY ({_first_line(e)})"
+                )
+                error = _located(stored_event, self.log, reason)
+                error.skippable = False
+                raise error from e
+        try:
             if self.compressor:
                 stored_state = self.compressor.decompress(stored_state)
             state: dict[str, Any] = self.transcoder.decode(stored_state)
+            if not isinstance(state, dict):
+                raise TypeError(f"the stored state is a {type(state).__name__}, not an object")
         except Exception as e:
-            msg = (
-                f"Failed to deserialise state of stored event with topic "
-                f"'{stored_event.topic}', originator_id '{stored_event.originator_id}' "
-                f"and originator_version {stored_event.originator_version}: {e}"
+            reason = (
+                f"Failed to deserialise the stored state of a {stored_event.topic} "
+                f"({_first_line(e)})"
             )
-            raise MapperDeserialisationError(msg) from e
+            raise _located(stored_event, self.log, reason) from e
         class_version: int = getattr(cls, "class_version", 1)
         from_version: int = state.pop("class_version", 1)
         while from_version < class_version:
@@ -108,12 +196,11 @@ class PydanticMapper(Mapper[UUID]):
             if cls is Snapshot and is_token(state.get("state")):
                 text = personal.open(state["state"])
                 if text == ERASED:
-                    msg = (
-                        f"The snapshot of {stored_event.originator_id} at version "
-                        f"{stored_event.originator_version} belongs to a forgotten customer; "
-                        "forget() deletes such snapshots: delete it and replay the events."
+                    reason = (
+                        "it is a snapshot of a forgotten customer's record; forget() deletes "
+                        "such snapshots: delete it and replay the events"
                     )
-                    raise MapperDeserialisationError(msg)
+                    raise _located(stored_event, self.log, reason)
                 state["state"] = orjson.loads(text)
             else:
                 spec = personal_spec(cls)

@@ -62,6 +62,7 @@ class ProtectedStorage(Application[UUID]):
         mapper = super().construct_mapper()
         if isinstance(mapper, PydanticMapper):
             mapper.personal = personal_data_for(dict(self.env))
+            mapper.log = self.name
         return mapper
 
     def construct_event_store(self) -> EventStore[UUID]:
@@ -118,6 +119,7 @@ class ProtectedStorage(Application[UUID]):
         mapper = self.mappers[name]  # type: ignore[attr-defined]
         if isinstance(mapper, PydanticMapper) and isinstance(self.mapper, PydanticMapper):
             mapper.personal = self.mapper.personal
+            mapper.log = name
 
 
 class _ForgettingCache(Cache[UUID, Any]):

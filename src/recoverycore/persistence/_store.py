@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "postgres_connect_args",
     "postgres_env",
     "resolve_store_env",
+    "schema_lock",
     "sqlite_env",
     "store_kind",
 ]
@@ -138,13 +140,48 @@ def postgres_env(
 def postgres_connect_args(env: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments for ``psycopg.connect`` to the store's database, from the same
     ``POSTGRES_*`` variables (and defaults) as :func:`postgres_env`."""
+    dbname = env.get("POSTGRES_DBNAME")
+    if not dbname:
+        raise KeyError("POSTGRES_DBNAME")
     return {
-        "dbname": env["POSTGRES_DBNAME"],
+        "dbname": dbname,
         "host": env.get("POSTGRES_HOST") or "127.0.0.1",
         "port": env.get("POSTGRES_PORT") or "5432",
         "user": env.get("POSTGRES_USER") or "postgres",
         "password": env.get("POSTGRES_PASSWORD") or "",
     }
+
+
+SCHEMA_LOCK_KEY = 0x7265636F76657279
+"""The PostgreSQL advisory lock (per database) :func:`schema_lock` takes: ``b"recovery"``."""
+SCHEMA_LOCK_TIMEOUT = "RECOVERYCORE_SCHEMA_LOCK_TIMEOUT"
+"""Environment variable: how long (seconds, default 60) an application starting on PostgreSQL
+waits for another one that is creating the store's tables."""
+
+
+@contextmanager
+def schema_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """Let one process at a time create or check a PostgreSQL store's tables.
+
+    PostgreSQL refuses concurrent DDL on the same objects ("tuple concurrently updated", a
+    duplicate type), even ``CREATE TABLE IF NOT EXISTS``; applications starting together wait
+    for each other on a session advisory lock held on a connection of its own. Other stores
+    need no lock (SQLite serialises writers; an application retries what races, see
+    ``RecoveryApp``).
+    """
+    if store_kind(env) is not StoreKind.POSTGRES:
+        yield
+        return
+    import psycopg  # the postgres extra: imported only for a PostgreSQL store
+
+    timeout = float(env.get(SCHEMA_LOCK_TIMEOUT) or 60)
+    with psycopg.connect(**postgres_connect_args(env), autocommit=True) as conn:
+        conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
 def resolve_store_env(

@@ -82,7 +82,11 @@ def _verdict(result: VerifyResult, discrepancies: Sequence[ViewDiscrepancy] = ()
         f"{_count(result.aggregates, 'stored history', 'stored histories')}"
     )
     if not result.ok:
-        return f"FAILED: {_count(len(result.findings), 'finding', 'findings')} in {checked}"
+        kinds = ", ".join(sorted({finding.kind for finding in result.findings}))
+        return (
+            f"NOT intact: verify FAILED with {_count(len(result.findings), 'finding', 'findings')}"
+            f" ({kinds}) in {checked}"
+        )
     if discrepancies:
         rows = _count(len(discrepancies), "row", "rows")
         return (

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from recoverycore.aggregates._decider import Command
-from recoverycore.events import Crn, NonEmptyStr
+from recoverycore.aggregates._input import Ref
+from recoverycore.errors import InvalidCommand
+from recoverycore.events import Crn, Identifier, NonEmptyStr
 from recoverycore.events.cmr import (
     AllocationSource,
     AustralianState,
@@ -39,12 +41,31 @@ class AllocateCase(CaseCommand):
     crn: Crn
     customer: CustomerName
     team: Team
-    case_manager_id: NonEmptyStr
+    case_manager_id: Identifier
     allocation_source: AllocationSource
-    allocation_group: str | None = None
+    allocation_group: Ref | None = None
     debts: tuple[Debt, ...]
     sms_subscribed: bool = False
     already_case_managed: bool = False
+
+    @model_validator(mode="after")
+    def _debts_recordable(self) -> Self:
+        seen: set[str] = set()
+        for i, debt in enumerate(self.debts):
+            if debt.balance < 0:
+                raise InvalidCommand(
+                    f"debts[{i}].balance",
+                    f"debt {debt.debt_id} has a negative balance ({debt.balance}).",
+                    "Record what the customer owes (an overpaid debt is recorded as 0).",
+                )
+            if debt.debt_id in seen:
+                raise InvalidCommand(
+                    f"debts[{i}].debt_id",
+                    f"debt {debt.debt_id} is listed twice.",
+                    "List each debt once, with its own id.",
+                )
+            seen.add(debt.debt_id)
+        return self
 
 
 class AssessSuitability(CaseCommand):
@@ -53,7 +74,7 @@ class AssessSuitability(CaseCommand):
     suitable: bool
     benefit_status: NonEmptyStr
     permanently_written_off: bool
-    outstanding_balance: Decimal
+    outstanding_balance: Decimal = Field(ge=0)
     already_case_managed_elsewhere: bool
     discussed_with_ol: str | None = None
 
@@ -67,14 +88,14 @@ class UnassignCustomer(CaseCommand):
 class CreateDoaDoc(CaseCommand):
     """C4: the Display on Access DOC (expires 5 years after it is created)."""
 
-    doc_id: NonEmptyStr
+    doc_id: Identifier
     transfer_to: str = "CLK Case Managed Recoveries"
 
 
 class ApplyActorRelationship(CaseCommand):
     """C5: a TL or OL applies the WLM actor relationship (an allocation group is needed)."""
 
-    allocation_group: str | None = None
+    allocation_group: Ref | None = None
 
 
 class CreateCaseFile(CaseCommand):
@@ -112,14 +133,14 @@ class RecordCapacityReview(CaseCommand):
 class SendPreCallSms(CaseCommand):
     """C10: the pre-call SMS before a contact attempt."""
 
-    mobile_number: NonEmptyStr
+    mobile_number: Identifier
 
 
 class RecordContactAttempt(CaseCommand):
     """C11: a contact attempt (call, SMS, voicemail, email, face to face)."""
 
     channel: ContactChannel = "PHONE"
-    number: str = ""
+    number: Ref = ""
     outcome: ContactOutcome
     voicemail_left: bool = False
     voicemail_disclosed_reason: bool = False
@@ -131,12 +152,12 @@ class RecordContactAttempt(CaseCommand):
 
 # -- letters: Q164 and Q190 (Table 2), QSS40, Q289 and Q609 (Table 3), the DPO warning (Table 4)
 class _IssueLetter(CaseCommand):
-    letter_id: NonEmptyStr
+    letter_id: Identifier
     address: str = ""
     address_confirmed: bool = False
     privacy_safeguarded: bool = False
     includes_review_rights: bool = True
-    tracking_id: str = ""
+    tracking_id: Ref = ""
 
 
 class IssueContactLetterQ164(_IssueLetter):
@@ -160,13 +181,13 @@ class IssueThirdPartyNoticeQSS40(_IssueLetter):
 class IssueDataMatchNotificationQ289(_IssueLetter):
     """C26: tell the customer of the data match before contacting the employer."""
 
-    employment_lead_id: NonEmptyStr
+    employment_lead_id: Identifier
 
 
 class IssueEmployerRequestQ609(_IssueLetter):
     """C28: ask the employer for employment details, in writing only."""
 
-    employment_lead_id: NonEmptyStr
+    employment_lead_id: Identifier
     attention: str = ""
     marking: str = ""
 
@@ -177,7 +198,7 @@ class IssueDpoWarning(_IssueLetter):
     ``debt_ids`` are the debts it warns about; by default every debt whose recovery is not
     paused (X-R1: other debts continue)."""
 
-    debt_ids: tuple[str, ...] = ()
+    debt_ids: tuple[Ref, ...] = ()
 
 
 # -- Table 2, continued --
@@ -194,21 +215,21 @@ class RecordDiscussion(CaseCommand):
 class RequestExplanationOrReview(CaseCommand):
     """C15: the customer asks for an explanation or review; recovery of those debts pauses."""
 
-    pause_id: NonEmptyStr
-    debt_ids: tuple[str, ...]
+    pause_id: Identifier
+    debt_ids: tuple[Ref, ...]
     kind: Literal["EXPLANATION", "REVIEW", "REASSESSMENT", "ART_REVIEW"]
 
 
 class PauseRecovery(CaseCommand):
     """Pause recovery of some debts (disaster, vulnerability, redress, ...); X-R1, X-R5."""
 
-    pause_id: NonEmptyStr
-    debt_ids: tuple[str, ...]
+    pause_id: Identifier
+    debt_ids: tuple[Ref, ...]
     reason: PauseReason
 
 
 class ResumeRecovery(CaseCommand):
-    pause_id: NonEmptyStr
+    pause_id: Identifier
 
 
 class RecordAcceptableArrangement(CaseCommand):
@@ -221,7 +242,7 @@ class RecordAcceptableArrangement(CaseCommand):
 class RecordFinancialCircumstanceAssessment(CaseCommand):
     """C17."""
 
-    fca_id: NonEmptyStr
+    fca_id: Identifier
     excess_income_per_fortnight: Decimal
     financial_hardship: bool
 
@@ -264,7 +285,7 @@ class RecordFiAccountLead(CaseCommand):
     """C22."""
 
     institution: NonEmptyStr
-    account_ref: NonEmptyStr
+    account_ref: Identifier
     balance: Decimal | None = None
 
 
@@ -272,13 +293,13 @@ class RequestFieInformation(CaseCommand):
     """C23: Commonwealth Bank only, through the FIE tool."""
 
     institution: NonEmptyStr
-    account_ref: NonEmptyStr
+    account_ref: Identifier
 
 
 class RecordEmploymentLead(CaseCommand):
     """C25."""
 
-    lead_id: NonEmptyStr
+    lead_id: Identifier
     employer_name: NonEmptyStr
     source: Literal["DATA_MATCH_STP", "DATA_MATCH_TDF", "CUSTOMER_RECORD", "OTHER"]
     relates_to: Literal["CUSTOMER", "PARTNER"]
@@ -287,7 +308,7 @@ class RecordEmploymentLead(CaseCommand):
 class RecordEmployerContactAttempt(CaseCommand):
     """C27: reach the customer through the employer (2 attempts over 2 days)."""
 
-    lead_id: NonEmptyStr
+    lead_id: Identifier
     outcome: Literal["CUSTOMER_REACHED", "NOT_REACHED"]
     requested_employment_details: bool = False
     debt_disclosed: bool = False
@@ -304,17 +325,17 @@ class ProcessReturnedCorrespondence(CaseCommand):
 class AssessGarnishee(CaseCommand):
     """C30: is an FI or wage garnishee appropriate? (CMR-R10, CMR-R12, X-R2)."""
 
-    garnishee_id: NonEmptyStr
+    garnishee_id: Identifier
     kind: GarnisheeKind
-    debt_ids: tuple[str, ...]
+    debt_ids: tuple[Ref, ...]
     checklist: GarnisheeChecklist
-    employment_lead_id: str | None = None
+    employment_lead_id: Ref | None = None
 
 
 class SubmitGarnishee(CaseCommand):
     """C31: the submission, saved in the case file, to an OL."""
 
-    garnishee_id: NonEmptyStr
+    garnishee_id: Identifier
     garnishee_party: NonEmptyStr
     submission_doc_name: NonEmptyStr
     submitted_to: NonEmptyStr
@@ -323,15 +344,15 @@ class SubmitGarnishee(CaseCommand):
 class DecideGarnisheeSubmission(CaseCommand):
     """C32."""
 
-    garnishee_id: NonEmptyStr
+    garnishee_id: Identifier
     approve: bool
 
 
 class RecordDebtRedressCheck(CaseCommand):
     """C33 (actioned)."""
 
-    garnishee_id: NonEmptyStr
-    check_id: NonEmptyStr
+    garnishee_id: Identifier
+    check_id: Identifier
     result: Literal["CLEAR", "NOT_CLEAR"]
     notes: str = ""
 
@@ -339,14 +360,14 @@ class RecordDebtRedressCheck(CaseCommand):
 class ApproveDebtRedressCheck(CaseCommand):
     """C33 (approved)."""
 
-    garnishee_id: NonEmptyStr
-    check_id: NonEmptyStr
+    garnishee_id: Identifier
+    check_id: Identifier
 
 
 class PlaceGarnishee(CaseCommand):
     """C34 (SSAct s.1233)."""
 
-    garnishee_id: NonEmptyStr
+    garnishee_id: Identifier
     amount_mode: Literal["AMOUNT", "AMOUNT_PER_PAYMENT", "PERCENTAGE_PER_PAYMENT"]
     amount: Decimal = Field(gt=0)
     payment_not_before: date
@@ -356,7 +377,7 @@ class PlaceGarnishee(CaseCommand):
 class RecordGarnisheeOutcome(CaseCommand):
     """C35."""
 
-    garnishee_id: NonEmptyStr
+    garnishee_id: Identifier
     amount: Decimal = Field(ge=0)
     received_on: date
     remaining_balance: Decimal = Field(ge=0)
@@ -384,7 +405,7 @@ class RecordEquifaxSearch(CaseCommand):
 class ReferToSrtLitigation(CaseCommand):
     """C38."""
 
-    debt_ids: tuple[str, ...]
+    debt_ids: tuple[Ref, ...]
     referral_doc_name: NonEmptyStr
     sent_to: Literal["POSITIONAL_MAILBOX", "OPERATIONAL_LEADER"] = "POSITIONAL_MAILBOX"
 
@@ -412,7 +433,7 @@ class ReferForDpo(CaseCommand):
 class ConfirmDpoWarningDelivery(CaseCommand):
     """C43: after 14 days, by Australia Post tracking."""
 
-    letter_id: NonEmptyStr
+    letter_id: Identifier
     tracking_status: NonEmptyStr
     delivered: bool
 
@@ -420,35 +441,35 @@ class ConfirmDpoWarningDelivery(CaseCommand):
 class MakeDpo(CaseCommand):
     """C44 (SSAct s.1240)."""
 
-    dpo_id: NonEmptyStr
-    debt_ids: tuple[str, ...]
+    dpo_id: Identifier
+    debt_ids: tuple[Ref, ...]
     considerations: DpoConsiderations
 
 
 class NotifyDpo(CaseCommand):
     """C45."""
 
-    dpo_id: NonEmptyStr
+    dpo_id: Identifier
     recipients: tuple[str, ...]
     australian_citizen: bool
 
 
 class VaryDpo(CaseCommand):
-    dpo_id: NonEmptyStr
+    dpo_id: Identifier
     variation: NonEmptyStr
 
 
 class RevokeDpo(CaseCommand):
     """C46."""
 
-    dpo_id: NonEmptyStr
+    dpo_id: Identifier
     ground: Literal["PAID", "SATISFACTORY_ARRANGEMENT", "IRRECOVERABLE", "DISCRETION"]
 
 
 class DecideDac(CaseCommand):
     """C47: a departure authorisation certificate."""
 
-    dpo_id: NonEmptyStr
+    dpo_id: Identifier
     grant: bool
     departs_on: date
     returns_by: date
@@ -465,8 +486,8 @@ class CloseCase(CaseCommand):
 class RunRecoveryOptionsExhaustedFastNote(CaseCommand):
     """C49."""
 
-    fast_note_ref: NonEmptyStr
-    linked_activity_ref: NonEmptyStr
+    fast_note_ref: Identifier
+    linked_activity_ref: Identifier
 
 
 class ExpireDoaDoc(CaseCommand):
@@ -503,12 +524,12 @@ class ArchiveCase(CaseCommand):
 class RecordVulnerabilityFlag(CaseCommand):
     """Suicide or self-harm, FDV (with an immediate threat), hardship, disaster (X-R2..X-R4)."""
 
-    flag_id: NonEmptyStr
+    flag_id: Identifier
     kind: VulnerabilityKind
     source: NonEmptyStr
     referral: str = ""
-    incident_ref: str = ""
+    incident_ref: Ref = ""
 
 
 class ClearVulnerabilityFlag(CaseCommand):
-    flag_id: NonEmptyStr
+    flag_id: Identifier

@@ -9,7 +9,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from recoverycore.aggregates._decider import Command
-from recoverycore.events import MAX_INT, Crn, NonEmptyStr
+from recoverycore.aggregates._input import Ref
+from recoverycore.events import MAX_INT, Crn, Identifier, NonEmptyStr
 from recoverycore.events.msp import (
     Behaviour,
     CallOutcome,
@@ -66,7 +67,7 @@ class WithdrawMsp(MspCommand):
 class RecordNotificationCallAttempt(MspCommand):
     """M3: a phone call to the customer, with its note (and an incident if aggression)."""
 
-    number_called: NonEmptyStr
+    number_called: Identifier
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
     note_text: str = ""
@@ -79,7 +80,7 @@ class RecordRepresentativeContact(MspCommand):
 
     representative_role: Literal["POA", "NOMINEE", "PPE"]
     representative_name: NonEmptyStr
-    number_called: NonEmptyStr
+    number_called: Identifier
     outcome: CallOutcome
     topics_covered: tuple[CallTopic, ...] = ()
     note_text: str = ""
@@ -123,11 +124,11 @@ class ClearVulnerabilityFlag(MspCommand):
 class SendMspSms(MspCommand):
     """M8: an MSP SMS through desktop messaging (Centrelink customers only)."""
 
-    reason_code: str | None = None
-    mobile_number: NonEmptyStr
+    reason_code: Ref | None = None
+    mobile_number: Identifier
     multi_record_check: MultiRecordCheck | None = None
     smem_checked_at: AwareDatetime | None = None
-    message_template_id: NonEmptyStr
+    message_template_id: Identifier
 
 
 class IssueContactCard(MspCommand):
@@ -140,15 +141,15 @@ class IssueContactCard(MspCommand):
 class AttachFinalLetter(MspCommand):
     """M10: attach the MSP letter (only the final approved version)."""
 
-    letter_id: NonEmptyStr
+    letter_id: Identifier
     letter_version: int = Field(ge=1, le=MAX_INT)
     approval_status: Literal["DRAFT", "FOR_APPROVAL", "FINAL_APPROVED"]
 
 
 class _Letter(MspCommand):
-    letter_id: NonEmptyStr
+    letter_id: Identifier
     delivery_method: DeliveryMethod
-    tracking_id: str = ""
+    tracking_id: Ref = ""
     includes_review_rights: bool = True
     contact_invitations: tuple[ContactChannel, ...] = ()
 
@@ -163,7 +164,7 @@ class SendMspLetter(_Letter):
 class RecordPoliceHandDelivery(MspCommand):
     """M12: local police handed the letter over (serious cases, where arrangements exist)."""
 
-    letter_id: NonEmptyStr
+    letter_id: Identifier
     police_station: NonEmptyStr
     police_officer: NonEmptyStr
     handed_at: AwareDatetime
@@ -174,8 +175,8 @@ class RecordPoliceHandDelivery(MspCommand):
 class RecordLetterDeliveryOutcome(MspCommand):
     """M13: the tracked delivery outcome of the letter."""
 
-    letter_id: NonEmptyStr
-    tracking_id: NonEmptyStr
+    letter_id: Identifier
+    tracking_id: Identifier
     outcome: Literal["DELIVERED", "RETURNED_TO_SENDER"]
     outcome_at: AwareDatetime
     rts_reason: str = ""

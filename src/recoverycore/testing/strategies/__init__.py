@@ -29,6 +29,11 @@ What is here:
   :class:`CaseStateMachine`, which drives one case (:data:`CASE_ID`) through random legal and
   illegal commands and guided paths, checking the procedure's safeguards as invariants over the
   event log (:class:`CaseInvariants`). :func:`events_of_type` also draws case events.
+* Hostile input (:mod:`~recoverycore.testing.strategies.adversarial`):
+  :func:`adversarial_text` (controls, lone surrogates, bidirectional and invisible characters
+  mixed into ordinary text), :func:`exotic_clean_text` (legitimate text that must round-trip),
+  :func:`oversized_text`, :func:`extreme_datetimes`, :func:`extreme_dates`,
+  :func:`extreme_decimals`, :func:`extreme_integers` and :func:`hostile_characters`.
 * :class:`MspStateMachine`, a ``RuleBasedStateMachine`` that drives one plan through random
   legal and illegal commands and checks ``decide`` against a naive model (:class:`MspModel`).
   Subclass it to add rules and invariants of your own::
@@ -63,6 +68,19 @@ from recoverycore.events.msp import (
     IncidentRef,
     MultiRecordCheck,
     Restriction,
+)
+from recoverycore.testing.strategies.adversarial import (
+    BIDI_CONTROLS,
+    CONTROL_CHARACTERS,
+    INVISIBLE_CHARACTERS,
+    adversarial_text,
+    exotic_clean_text,
+    extreme_dates,
+    extreme_datetimes,
+    extreme_decimals,
+    extreme_integers,
+    hostile_characters,
+    oversized_text,
 )
 from recoverycore.testing.strategies.cmr_commands import CASE_COMMAND_TYPES, case_commands
 from recoverycore.testing.strategies.cmr_histories import (
@@ -131,6 +149,7 @@ from recoverycore.testing.strategies.values import (
 )
 
 __all__ = [
+    "BIDI_CONTROLS",
     "BRIEF_REASONS",
     "CASE_ACTORS",
     "CASE_COMMAND_TYPES",
@@ -138,7 +157,9 @@ __all__ = [
     "CASE_PATHS",
     "COMMAND_STRATEGIES",
     "CONTACT_POINTS",
+    "CONTROL_CHARACTERS",
     "FACTUAL_DESCRIPTIONS",
+    "INVISIBLE_CHARACTERS",
     "JUSTIFYING_REASONS",
     "LETTER_IDS",
     "STAFF_IDS",
@@ -158,6 +179,7 @@ __all__ = [
     "Step",
     "actors",
     "add_msp_note_commands",
+    "adversarial_text",
     "approve_msp_commands",
     "attach_final_letter_commands",
     "aware_datetimes",
@@ -172,15 +194,22 @@ __all__ = [
     "contact_points",
     "customer_contacts",
     "events_of_type",
+    "exotic_clean_text",
     "expire_msp_commands",
+    "extreme_dates",
+    "extreme_datetimes",
+    "extreme_decimals",
+    "extreme_integers",
     "grant_one_off_variation_commands",
     "histories",
+    "hostile_characters",
     "incident_refs",
     "invite_customer_to_review_commands",
     "issue_contact_card_commands",
     "link_incident_commands",
     "msp_events",
     "multi_record_checks",
+    "oversized_text",
     "progressing_commands",
     "reasons",
     "record_customer_informed_commands",
