@@ -293,5 +293,5 @@ def test_normalising_any_text_is_idempotent_and_leaves_no_separator(text: str) -
 
 @pytest.mark.parametrize("crn", ["", " - ", "\u200b", "\t\n"])
 def test_a_crn_with_no_letter_or_digit_is_refused_at_the_command(crn: str) -> None:
-    with pytest.raises(ValidationError, match="CRN needs letters or digits|at least 1|control"):
+    with pytest.raises(ValidationError, match=r"CRN needs letters or digits|at least 1|control"):
         msp_builder().record(crn=crn)
