@@ -20,12 +20,20 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import pytest
 
 from pgserver import PgServer
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock
+from recoverycore.aggregates import _input
 from recoverycore.application.forget import forget
 from recoverycore.events.msp import MspContactAttempted, MspRecorded, MspSmsSent
-from recoverycore.persistence import ERASED, release_personal_data, sqlite_env
+from recoverycore.persistence import (
+    ERASED,
+    _personal,
+    legacy_subject_of_crn,
+    release_personal_data,
+    sqlite_env,
+)
 from recoverycore.testing import msp_builder
 
 NUMBER = "0400 000 000"
@@ -38,10 +46,16 @@ def _record_plan(env: dict[str, str], plan: UUID, crn: str, *, as_typed: bool = 
     b = msp_builder(plan_id=plan)
     clock = SimulatedClock(b.now)
     record = b.record(crn=crn)
-    if as_typed:
-        record = record.model_copy(update={"crn": crn})
+    with pytest.MonkeyPatch.context() as old_code:
+        if as_typed:
+            # As the code before normalisation did: the CRN kept as typed (the command taken as
+            # validated), and the customer's key subject made from it with its dashes.
+            record = record.model_copy(update={"crn": crn})
+            old_code.setattr(_input, "was_validated", lambda command: True)
+            old_code.setattr(_personal, "subject_of_crn", legacy_subject_of_crn)
+        with RecoveryApp(env=env, clock=clock) as app:
+            app.handle(record)
     with RecoveryApp(env=env, clock=clock) as app:
-        app.handle(record)
         for command in (b.approve(), b.call(outcome="NO_ANSWER", number_called=NUMBER), b.sms()):
             clock.advance(timedelta(hours=1))
             app.handle(command)
