@@ -12,7 +12,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from pgserver import PgServer
-from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore import KeyStoreMissing, RecoveryApp, SimulatedClock
 from recoverycore.aggregates.cmr import CaseConfig
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.cli.demo import (
@@ -119,6 +119,23 @@ def test_a_fresh_policy_rebuilt_from_the_same_history_records_the_same_follow_up
     rebuilt.follow_application(upstream)
     rebuilt.catch_up()
     assert rebuilt.follow_ups_of(DEMO_CASE_ID) == live
+
+
+def test_a_follower_without_the_leaders_keys_stops_loudly_instead_of_skipping_events(
+    tmp_path: Path,
+) -> None:
+    # A policy kept in another store reads its leader with the leader's keys (above); wired by
+    # hand to its own, empty key store it must stop at the first protected event, never skip
+    # every event as if each were damaged.
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    upstream = RecoveryApp(env=env)
+    stranger = FollowUpPolicy(env=sqlite_env(tmp_path / "other.db"))
+    stranger.follow(upstream.name, upstream.notification_log)
+    with pytest.raises(KeyStoreMissing):
+        stranger.catch_up()
+    assert stranger.skipped == []
+    assert stranger.follow_ups_of(DEMO_CASE_ID) == []
 
 
 def test_follow_ups_fall_due_only_when_a_supplied_time_passes_them_and_only_once(

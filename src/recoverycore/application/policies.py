@@ -127,7 +127,7 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
         self._upstream = upstream
         if not self._periods_given:
             self.periods = configured_periods(upstream.case_config)
-        self.follow(upstream.name, upstream.notification_log)
+        self.follow_leader(upstream)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
         """Process every event the leader recorded since the last one processed.
@@ -207,7 +207,7 @@ class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, Process
 
     def follow_application(self, upstream: RecoveryApp) -> None:
         self._upstream = upstream
-        self.follow(upstream.name, upstream.notification_log)
+        self.follow_leader(upstream)
 
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
         """Process every event the leader recorded since the last one processed (an event
@@ -340,7 +340,7 @@ def follow(
     stop = stop or threading.Event()
     follower, leader = _start(classes[follower_name], env), _start(classes[leader_name], env)
     with follower, leader:
-        follower.follow(leader.name, leader.notification_log)
+        follower.follow_leader(leader)
         polls = 0
         log = _log.bind(follower=follower_name, leader=leader_name)
         log.info("following")

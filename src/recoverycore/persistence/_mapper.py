@@ -18,7 +18,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel
 
-from recoverycore.errors import InvalidCommand, UnreadableEvent
+from recoverycore.errors import InvalidCommand, KeyStoreMissing, UnreadableEvent
 from recoverycore.events import Snapshot
 from recoverycore.persistence._chain import unseal
 from recoverycore.persistence._personal import (
@@ -146,8 +146,8 @@ class PydanticMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         try:
             return self._to_domain_event(stored_event)
-        except (UnreadableEvent, *_ENVIRONMENT_ERRORS):
-            raise
+        except (UnreadableEvent, KeyStoreMissing, *_ENVIRONMENT_ERRORS):
+            raise  # a lost key store is the store's fault, never one event's: stop loudly
         except Exception as e:
             if type(e).__module__.startswith("psycopg"):
                 raise  # the store's connection, not the event

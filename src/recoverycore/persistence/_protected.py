@@ -121,6 +121,15 @@ class ProtectedStorage(Application[UUID]):
             mapper.personal = self.mapper.personal
             mapper.log = name
 
+    def follow_leader(self, leader: Application[UUID]) -> None:
+        """Follow ``leader``'s notification log, reading its personal data with the leader's
+        own key store (a follower kept in another store, such as a policy rebuilt beside it,
+        has none of the leader's keys)."""
+        self.follow(leader.name, leader.notification_log)
+        mapper = self.mappers[leader.name]  # type: ignore[attr-defined]
+        if isinstance(mapper, PydanticMapper) and isinstance(leader.mapper, PydanticMapper):
+            mapper.personal = leader.mapper.personal
+
 
 class _ForgettingCache(Cache[UUID, Any]):
     """A repository's cache of states (which hold personal data in plaintext) that empties
