@@ -97,11 +97,28 @@ def test_a_command_of_several_mb_is_refused_at_once_and_blocks_no_one(
     plan = active_plan(env)
     with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as app:
         started = time.monotonic()
-        with pytest.raises(InvalidCommand, match="bytes one recorded event may take"):
-            app.handle(plan.call(note_text=NINE_MB))  # hung for good before
+        # Built without validation (model_copy), as a caller could: handle() checks it again.
+        huge = plan.call().model_copy(update={"note_text": NINE_MB})
+        with pytest.raises(InvalidCommand, match="note_text"):
+            app.handle(huge)  # hung for good before
         assert time.monotonic() - started < 20
         assert app.plan(plan.plan_id).version == 2
         other = msp_builder(plan_id=uuid4())
         with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as writer:
             writer.handle(other.record(crn="311 204 558K"))
         app.handle(plan.call())
+
+
+def test_an_event_over_the_stored_size_limit_is_refused_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    # The mapper's own limit is the last line behind the command's text limits.
+    env = sqlite_env(tmp_path / "store.db")
+    plan = active_plan(env)
+    with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as app:
+        app.mapper.max_stored_bytes = 4_000  # type: ignore[attr-defined]
+        with pytest.raises(InvalidCommand, match="bytes one recorded event may take"):
+            app.handle(plan.call(note_text="x" * 6_000))
+        assert app.plan(plan.plan_id).version == 2
+        app.handle(plan.call(note_text="x" * 100))
+        assert app.plan(plan.plan_id).version > 2
