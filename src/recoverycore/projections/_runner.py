@@ -31,7 +31,13 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment, get_topic
 from pydantic import BaseModel
 
-from recoverycore.persistence import OrjsonTranscoder, StoreKind, protected_form, store_kind
+from recoverycore.persistence import (
+    OrjsonTranscoder,
+    StoreKind,
+    protected_form,
+    schema_lock,
+    store_kind,
+)
 from recoverycore.projections._recorders import (
     RebuildSuperseded,
     Tail,
@@ -109,7 +115,8 @@ def open_sources(env: Mapping[str, str]) -> dict[str, Source]:
         factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
             Environment(name, dict(env))
         )
-        recorder = factory.application_recorder()
+        with schema_lock(env):  # PostgreSQL refuses concurrent DDL ("tuple concurrently updated")
+            recorder = factory.application_recorder()
         mapper: Mapper[Any] = factory.mapper(transcoder=OrjsonTranscoder())
         sources[name] = Source(
             name, recorder, fact_decoder(name, mapper.cipher, mapper.compressor), factory.close
@@ -142,7 +149,8 @@ def open_view(definition: type[ViewDefinition], env: Mapping[str, str]) -> ViewR
     # to a new file also switches it to WAL, which SQLite refuses while another holds the lock.
     for attempt in range(1, _OPEN_ATTEMPTS + 1):
         try:
-            recorder = factory.tracking_recorder(recorder_class)
+            with schema_lock(view_env):
+                recorder = factory.tracking_recorder(recorder_class)
             break
         except (IntegrityError, OperationalError, InternalError, sqlite3.OperationalError):
             if attempt == _OPEN_ATTEMPTS:
