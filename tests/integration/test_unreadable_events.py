@@ -57,6 +57,9 @@ DAMAGE: dict[str, tuple[Callable[[bytes], bytes] | None, str | None]] = {
     "an implausible stored time": (poison_time, None),
     "damaged JSON": (damage_json, None),
     "a topic no class has": (None, "recoverycore.events.msp:MspRetired"),
+    # SQL's replace() or || on the stored BLOB leaves TEXT that is not UTF-8: the driver could
+    # not decode the row, and every read of the log failed (found by the hostile trial).
+    "text that is not UTF-8": (None, None),
 }
 
 
@@ -132,6 +135,15 @@ def damage_sqlite(path: Path, plan_id: UUID, kind: str) -> None:
             conn.execute(
                 f"UPDATE stored_events SET state = ? {where}", (change_state(state), plan_id.hex)
             )
+        if kind == "text that is not UTF-8":
+            conn.execute(
+                f"UPDATE stored_events SET state = CAST(state || X'FF' AS TEXT) {where}",
+                (plan_id.hex,),
+            )
+            (stored_as,) = conn.execute(
+                f"SELECT typeof(state) FROM stored_events {where}", (plan_id.hex,)
+            ).fetchone()
+            assert stored_as == "text"
         if topic is not None:
             conn.execute(f"UPDATE stored_events SET topic = ? {where}", (topic, plan_id.hex))
 

@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from recoverycore.persistence import StoreKind, schema_lock, store_kind
+from recoverycore.persistence import StoreKind, lenient_sqlite_text, schema_lock, store_kind
 
 __all__ = [
     "POSTGRES_STATEMENT_TIMEOUT",
@@ -102,7 +102,7 @@ class StartsTogether(Application[UUID]):
             kwargs = dict(pool.kwargs or {})
             kwargs["options"] = f"-c statement_timeout={int(seconds * 1000)}"
             pool.kwargs = kwargs
-        return factory
+        return lenient_sqlite_text(factory)
 
     def construct_recorder(self) -> Any:  # a ProcessRecorder for a process application
         return _tried(super().construct_recorder, f"{self.name} recorder")

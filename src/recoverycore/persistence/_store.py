@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.utils import get_topic
 
@@ -211,3 +212,37 @@ def resolve_store_env(
             env = {**policy_databases(env["SQLITE_DBNAME"]), **env}
         return {**env, **_CODEC}
     return {**shared, **sqlite_env(environ.get("RECOVERYCORE_DB") or DEFAULT_DB_PATH)}
+
+
+_F = TypeVar("_F")
+
+
+def _lenient_text(data: bytes) -> str:
+    # Text that is not UTF-8 (a row edited by hand with SQL's replace() turns a BLOB into such
+    # TEXT) is read with its bad bytes kept as surrogates, so the one event is unreadable (the
+    # mapper and the views say which) instead of the whole read failing in the driver.
+    return data.decode("utf-8", "surrogateescape")
+
+
+def lenient_sqlite_text(factory: _F) -> _F:
+    """``factory`` (an eventsourcing infrastructure factory), with every SQLite connection it
+    opens reading text that is not valid UTF-8 instead of raising ``OperationalError: Could not
+    decode to UTF-8`` for the whole query. Other stores are left as they are."""
+    pool = getattr(getattr(factory, "datastore", None), "pool", None)
+    create = getattr(pool, "_create_connection", None)
+    if pool is None or create is None or not hasattr(pool, "is_sqlite_memory_mode"):
+        return factory
+
+    def create_lenient() -> Any:
+        connection = create()
+        raw = getattr(connection, "_sqlite_conn", None)
+        if isinstance(raw, sqlite3.Connection):
+            raw.text_factory = _lenient_text
+        return connection
+
+    pool._create_connection = create_lenient
+    for connection in list(getattr(pool, "_pool", ())):
+        raw = getattr(connection, "_sqlite_conn", None)
+        if isinstance(raw, sqlite3.Connection):
+            raw.text_factory = _lenient_text
+    return factory

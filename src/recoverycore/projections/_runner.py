@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from recoverycore.persistence import (
     OrjsonTranscoder,
     StoreKind,
+    lenient_sqlite_text,
     protected_form,
     schema_lock,
     store_kind,
@@ -112,8 +113,8 @@ def open_sources(env: Mapping[str, str]) -> dict[str, Source]:
     eventsourcing's infrastructure factory (without starting the applications)."""
     sources: dict[str, Source] = {}
     for name in (RECOVERY_APPLICATION, FOLLOW_UP_APPLICATION):
-        factory: InfrastructureFactory[Any] = InfrastructureFactory.construct(
-            Environment(name, dict(env))
+        factory: InfrastructureFactory[Any] = lenient_sqlite_text(
+            InfrastructureFactory.construct(Environment(name, dict(env)))
         )
         with schema_lock(env):  # PostgreSQL refuses concurrent DDL ("tuple concurrently updated")
             recorder = factory.application_recorder()
