@@ -54,7 +54,6 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
             {
                 "procedure_ref",
                 "rules_applied",
-                "authority",
                 "rule_id",
                 "detail",  # MspSmsBlocked / PreCallSmsBlocked: the rule's text, not an officer's
                 "kind",

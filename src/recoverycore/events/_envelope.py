@@ -180,7 +180,7 @@ class DomainEvent(BaseModel):
     occurred_at: LocalDatetime
     recorded_at: LocalDatetime
     actor: Actor
-    authority: str | None = None
+    authority: OptionalPersonal = None
     reasons: tuple[PersonalText, ...] = ()
     evidence_refs: tuple[PersonalText, ...] = ()
     procedure_ref: str
