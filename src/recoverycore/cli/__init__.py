@@ -13,10 +13,26 @@ from recoverycore.cli import views  # noqa: F401
 from recoverycore.cli import audit  # noqa: F401
 
 # isort: on
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
 from recoverycore.cli._app import app
+from recoverycore.errors import RecoveryCoreError, StoreNotFound
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app()
+    """Run the command line. A typed error the library raises on purpose (a key store that is
+    missing, a store that is busy, an unreadable event ...) is printed as its message, without
+    a traceback, and exits 1 (2 for a store that does not exist)."""
+    try:
+        app()
+    except StoreNotFound as missing:
+        Console(stderr=True).print(f"[red]Error:[/] {escape(str(missing))}")
+        sys.exit(2)
+    except RecoveryCoreError as error:
+        Console(stderr=True).print(f"[red]Error ({type(error).__name__}):[/] {escape(str(error))}")
+        sys.exit(1)

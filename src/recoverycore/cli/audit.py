@@ -207,9 +207,10 @@ def forget_command(
     db: DbOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Erase a customer's personal data: destroy their key, so their name, CRN, phone numbers
-    and addresses read as [erased] everywhere (histories, views, reports); histories still
-    replay and verify."""
+    """Erase a customer's personal data: destroy their key, so their name, CRN, phone numbers,
+    addresses and the notes, reasons and document names written about them read as \\[erased]
+    everywhere (histories, views, reports); histories still replay and verify. Any spelling of
+    the CRN."""
     env = resolve_store_env(db)
     try:
         done = forget(env, crn)
