@@ -143,6 +143,9 @@ def test_a_date_outside_the_plausible_range_is_refused(app: RecoveryApp, day: da
         ("team", "Parramatta\x00"),
         ("team", "Parramatta\u202e"),
         ("team", "Parra\x85matta"),
+        # Characters that display as nothing (found by the hostile trial).
+        ("staff_id", "omc-\u31641"),
+        ("staff_id", "omc-\u28001"),
     ],
 )
 def test_an_actor_with_a_control_bidi_or_surrogate_character_is_refused(
@@ -297,3 +300,12 @@ def test_an_event_the_stored_form_would_change_is_refused(tmp_path: Path) -> Non
         (event,) = app.handle(B.record())
     with RecoveryApp.sqlite(tmp_path / "lmt.db") as fresh:
         assert fresh.history(B.plan_id) == [event]
+
+
+@pytest.mark.parametrize("crn", ["311 204 557J\u202e", "311\x00204557J", "311\u200b204557J"])
+def test_a_crn_with_a_control_bidi_or_invisible_character_is_refused_not_cleaned(
+    crn: str,
+) -> None:
+    # The hostile trial found such CRNs silently normalised to the clean CRN.
+    with pytest.raises(ValidationError, match="crn"):
+        msp_builder().record(crn=crn)

@@ -280,7 +280,13 @@ def test_every_spelling_of_a_crn_is_one_key(pair: tuple[str, str]) -> None:
     canonical, spelt = pair
     assert normalise_crn(spelt) == canonical
     assert normalise_crn(canonical) == canonical  # idempotent
-    assert msp_builder().record(crn=spelt).crn == canonical  # stored so by the command
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in spelt):
+        # forget and queries find it, but a command refuses a CRN typed with a control or
+        # invisible character rather than cleaning it.
+        with pytest.raises(ValidationError, match="crn"):
+            msp_builder().record(crn=spelt)
+    else:
+        assert msp_builder().record(crn=spelt).crn == canonical  # stored so by the command
 
 
 @given(st.text())

@@ -64,13 +64,14 @@ _TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters free text may not hold: every C0 and C1 control but tab, line feed and
 carriage return (NUL cannot be stored in PostgreSQL text at all)."""
 _IDENTIFIER_BANNED = re.compile(
-    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
-    "\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 """What an identifier may not hold besides surrogates: every control character (tab and line
 breaks included), the bidirectional marks, embeddings, overrides and isolates (U+200E, U+200F,
 U+061C, U+202A-U+202E, U+2066-U+2069), the invisible characters (soft hyphen, zero-width space
-and joiners, word joiner, byte order mark, tags) and the line and paragraph separators: each
+and joiners, word joiner, byte order mark, tags, the Hangul fillers and the braille blank, which
+display as nothing) and the line and paragraph separators: each
 can make one id look like another, or hide part of it."""
 
 _TEXT_SUSPECT = re.compile(f"{_SURROGATE.pattern}|{_TEXT_CONTROL.pattern}")

@@ -18,8 +18,8 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
+from recoverycore import RecoveryCoreError, StoreNotFound
 from recoverycore.cli._app import app
-from recoverycore.errors import RecoveryCoreError, StoreNotFound
 
 __all__ = ["app", "main"]
 

@@ -30,6 +30,14 @@ def normalise_crn(crn: str) -> str:
 
 
 def _canonical(crn: str) -> str:
+    hidden = next((ch for ch in crn if unicodedata.category(ch) in ("Cc", "Cf", "Cs")), None)
+    if hidden is not None:
+        # Refused, not dropped: a CRN typed with a control, bidirectional or invisible
+        # character is a mistake or an attack, never a spelling (forget still finds any).
+        raise ValueError(
+            f"a CRN may not hold control, bidirectional or invisible characters "
+            f"(U+{ord(hidden):04X})"
+        )
     normal = normalise_crn(crn)
     if not normal:
         raise ValueError("a CRN needs letters or digits (spaces and dashes are dropped)")
