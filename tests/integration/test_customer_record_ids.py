@@ -31,7 +31,7 @@ import pytest
 import structlog
 
 from pgserver import PgServer
-from recoverycore import RecoveryApp, SimulatedClock
+from recoverycore import PersonalDataErased, RecoveryApp, SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.policies import SafeguardPolicy, run_policies
 from recoverycore.events import normalise_crn
@@ -128,8 +128,15 @@ def _check_new_customer(env: dict[str, str], stored: Stored) -> None:
     assert personal.crn_digest(CRN) == digest  # the same secret: the row is really gone
     assert personal.record_of_crn(CRN) is None
     assert personal.aggregates_of(CRN) == []
-    with RecoveryApp(env=env) as app:
+    with RecoveryApp(env=env, clock=SimulatedClock(msp_builder().now)) as app:
         assert app.plan(plan_id).crn == ERASED
+        # New personal data on the forgotten customer's own plan is still refused.
+        before = app.plan(plan_id).version
+        call = msp_builder(plan_id=plan_id).call(outcome="NO_ANSWER", number_called="0400 000 000")
+        with pytest.raises(PersonalDataErased) as refused:
+            app.handle(call)
+        assert refused.value.rule_id == "PRIV-1"
+        assert app.plan(plan_id).version == before
     # Forgetting again finds nothing and writes nothing.
     again = forget(env, CRN)
     assert not again.key_destroyed

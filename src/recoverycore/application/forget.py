@@ -116,6 +116,8 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
         if subject not in subjects and personal.keys.get(subject).known:
             subjects.append(subject)
     if not subjects:
+        # Nothing to destroy; finish scrubbing after an earlier forget that could not.
+        personal.keys.scrub()
         return Forgotten(customer_record="", key_destroyed=False, records=(), snapshots_deleted=0)
     # Snapshots first: one read between a key's destruction and their deletion would find a
     # snapshot it cannot open. Then again, for any taken meanwhile.

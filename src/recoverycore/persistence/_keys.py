@@ -129,6 +129,13 @@ class KeyStore(ABC):
         if there was a key. Raises :class:`ForgetIncomplete` when the bytes could not be
         scrubbed (or nothing could be changed)."""
 
+    def scrub(self, record: str = "") -> None:
+        """Rewrite the key store so that no destroyed key or deleted lookup row remains in its
+        files (``destroy`` does it; ``forget`` runs it again when it finds no customer, after
+        an earlier ``forget`` that could not scrub). Raises :class:`ForgetIncomplete` naming
+        ``record`` when another process keeps the key store busy."""
+        return
+
     @abstractmethod
     def generation(self) -> int:
         """How many times a key was destroyed or removed here (0 for a new store)."""
@@ -568,6 +575,10 @@ class SQLiteKeyStore(_SqlKeyStore):
                 "nothing was changed: the key is still in force",
                 key_tombstoned=False,
             ) from e
+        self.scrub(record)
+        return had
+
+    def scrub(self, record: str = "") -> None:
         try:
             with self._lock, self._connection() as conn:
                 # Rebuild the file without free pages, and leave no log beside it (a key file
@@ -590,7 +601,6 @@ class SQLiteKeyStore(_SqlKeyStore):
                 f"{self.where} busy, so its bytes may remain in the file or its log",
                 key_tombstoned=True,
             ) from e
-        return had
 
 
 class PostgresKeyStore(_SqlKeyStore):
@@ -718,6 +728,14 @@ class PostgresKeyStore(_SqlKeyStore):
                     f"{self.busy_timeout:g} s, so nothing was changed: the key is still in force",
                     key_tombstoned=False,
                 ) from e
+        self.scrub(record)
+        return had
+
+    def scrub(self, record: str = "") -> None:
+        import psycopg
+
+        with self._connection() as conn:
+            conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'".encode())
             try:
                 # Rewrite the tables without the old row versions that hold the key and the
                 # customer's lookup row.
@@ -731,7 +749,6 @@ class PostgresKeyStore(_SqlKeyStore):
                     "its bytes was not rewritten",
                     key_tombstoned=True,
                 ) from e
-        return had
 
 
 def keys_path(store_path: str) -> str:
