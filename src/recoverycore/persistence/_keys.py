@@ -279,6 +279,7 @@ _INSERT_LINK = (
     " ON CONFLICT (aggregate_id) DO NOTHING"
 )
 _SELECT_LOOKUP = "SELECT subject FROM {t}customer_lookup WHERE digest = ?"
+_SELECT_LOOKUP_PENDING = "SELECT subject, pending FROM {t}customer_lookup WHERE digest = ?"
 _INSERT_LOOKUP = (
     "INSERT INTO {t}customer_lookup (digest, subject, pending) VALUES (?, ?, ?)"
     " ON CONFLICT (digest) DO NOTHING"
@@ -400,9 +401,9 @@ class _SqlKeyStore(KeyStore):
     def record_of(
         self, digest: str, *, legacy: str, new: str | None = None, owner: str | None = None
     ) -> str | None:
-        rows = self.rows(_SELECT_LOOKUP, (digest,))
-        if rows and owner is None:
-            return str(rows[0][0])
+        rows = self.rows(_SELECT_LOOKUP_PENDING, (digest,))
+        if rows and rows[0][1] in (None, owner):
+            return str(rows[0][0])  # permanent, or this command's own: nothing to claim
         with self.transaction() as c:
             row = c.execute(self.sql(_SELECT_LOOKUP), (digest,)).fetchone()
             if row is None:
