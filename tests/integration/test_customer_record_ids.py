@@ -20,6 +20,7 @@ On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,13 @@ import orjson
 import psycopg
 import pytest
 import structlog
+from eventsourcing.persistence import IntegrityError
 
 from pgserver import PgServer
 from recoverycore import PersonalDataErased, RecoveryApp, SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.policies import SafeguardPolicy, run_policies
+from recoverycore.errors import RecoveryCoreError
 from recoverycore.events import normalise_crn
 from recoverycore.msp import RecordVulnerabilityFlag
 from recoverycore.persistence import (
@@ -309,3 +312,22 @@ def test_concurrent_first_commands_give_one_record_id_on_postgres(
     pg_server: PgServer, pg_database: str
 ) -> None:
     _check_concurrent_first_commands(pg_server.env(pg_database))
+
+
+def test_a_first_command_that_fails_leaves_no_lookup_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = sqlite_env(tmp_path / "store.db")
+    plan = msp_builder(plan_id=uuid4())
+    with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as app:
+
+        def conflict(*args: Any, **kwargs: Any) -> Any:
+            raise IntegrityError("another process recorded this plan first")
+
+        monkeypatch.setattr(app.recorder, "insert_events", conflict)
+        with pytest.raises(RecoveryCoreError):
+            app.handle(plan.record(crn=CRN))
+    personal = _personal(env)
+    assert personal.record_of_crn(CRN) is None
+    with sqlite3.connect(tmp_path / "store.keys.db") as keys:
+        assert keys.execute("SELECT count(*) FROM customer_lookup").fetchone() == (0,)
