@@ -33,7 +33,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from pgserver import PgServer
-from recoverycore import PersonalDataErased, RecoveryApp, SimulatedClock
+from recoverycore import PersonalDataErased, ReadModels, RecoveryApp, SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.policies import SafeguardPolicy, run_policies
 from recoverycore.errors import RecoveryCoreError
@@ -106,6 +106,8 @@ def _personal(env: dict[str, str]) -> PersonalData:
 
 def _check_new_customer(env: dict[str, str], stored: Stored) -> None:
     plan_id, case_id = _record_and_flag(env, CRN)
+    with ReadModels(env) as views:
+        views.catch_up()  # the views' files and tables are searched too
     raw = stored()
     # Brute force: the id a guesser computes from the CRN is stored nowhere.
     assert not [form for form in _uuid5_forms(CRN) if form in raw]
@@ -131,6 +133,11 @@ def _check_new_customer(env: dict[str, str], stored: Stored) -> None:
     assert personal.crn_digest(CRN) == digest  # the same secret: the row is really gone
     assert personal.record_of_crn(CRN) is None
     assert personal.aggregates_of(CRN) == []
+    with ReadModels(env) as views:
+        views.catch_up()
+    raw = stored() + orjson.dumps(done.model_dump())
+    assert not [form for form in _uuid5_forms(CRN) if form in raw]
+    assert digest.encode() not in raw
     with RecoveryApp(env=env, clock=SimulatedClock(msp_builder().now)) as app:
         assert app.plan(plan_id).crn == ERASED
         # New personal data on the forgotten customer's own plan is still refused.
