@@ -269,6 +269,21 @@ _ADDED_COLUMNS = (
 )
 """Columns the first versions' key stores lack: added when such a store is opened (a key with no
 scheme is a scheme 1 key)."""
+_KEY_STORE_COLUMNS = frozenset(
+    {
+        ("customer_keys", "subject"),
+        ("customer_keys", "key"),
+        ("customer_links", "aggregate_id"),
+        ("customer_links", "subject"),
+        ("key_store_state", "name"),
+        ("customer_lookup", "digest"),
+        ("customer_lookup", "subject"),
+        ("customer_lookup", "pending"),
+        ("key_store_secret", "value"),
+        *((table, column) for table, column, _ in _ADDED_COLUMNS),
+    }
+)
+"""Every table and column the key store needs (its DDL runs when one is missing)."""
 _SELECT_KEY = "SELECT key, scheme FROM {t}customer_keys WHERE subject = ?"
 _INSERT_KEY = (
     "INSERT INTO {t}customer_keys (subject, key, scheme, pending) VALUES (?, ?, ?, ?)"
@@ -634,12 +649,26 @@ class PostgresKeyStore(_SqlKeyStore):
         with self.transaction() as conn:
             # Serialise the DDL between processes creating the tables at once.
             conn.execute("SELECT pg_advisory_xact_lock(7350011)")
-            for ddl in self.ddl():
-                conn.execute(ddl)
-            for table, column, kind in _ADDED_COLUMNS:
-                conn.execute(
-                    self.sql(f"ALTER TABLE {{t}}{table} ADD COLUMN IF NOT EXISTS {column} {kind}")
-                )
+            # Only when something is missing: CREATE INDEX and ALTER TABLE lock their tables
+            # even when there is nothing to do, and deadlock with another process's
+            # transaction that writes the keys and then the links.
+            present = {
+                (str(t), str(c))
+                for t, c in conn.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns"
+                    " WHERE table_schema = COALESCE(%s, current_schema())",
+                    (schema or None,),
+                ).fetchall()
+            }
+            if not _KEY_STORE_COLUMNS.issubset(present):
+                for ddl in self.ddl():
+                    conn.execute(ddl)
+                for table, column, kind in _ADDED_COLUMNS:
+                    conn.execute(
+                        self.sql(
+                            f"ALTER TABLE {{t}}{table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                        )
+                    )
         tables = [f"{name.lower()}_{kind}" for name in ALL_APPLICATIONS for kind in ("events",)]
         self._refuse_if_lost(self._holds_tokens(schema or None, tables))
 
