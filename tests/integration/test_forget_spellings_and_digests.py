@@ -52,7 +52,11 @@ def _record_plan(env: dict[str, str], plan: UUID, crn: str, *, as_typed: bool = 
             # validated), and the customer's key subject made from it with its dashes.
             record = record.model_copy(update={"crn": crn})
             old_code.setattr(_input, "was_validated", lambda command: True)
-            old_code.setattr(_personal, "subject_of_crn", legacy_subject_of_crn)
+            old_code.setattr(
+                _personal.PersonalData,
+                "record_of_crn",
+                lambda self, crn, *, create=False: legacy_subject_of_crn(crn),
+            )
         with RecoveryApp(env=env, clock=clock) as app:
             app.handle(record)
     with RecoveryApp(env=env, clock=clock) as app:

@@ -106,7 +106,11 @@ def test_a_whole_store_in_its_own_schema_verifies_and_keeps_its_keys_there(
                 " WHERE table_name LIKE 'customer_%'"
             ).fetchall()
         }
-        assert tables == {("recovery", "customer_keys"), ("recovery", "customer_links")}
+        assert tables == {
+            ("recovery", "customer_keys"),
+            ("recovery", "customer_links"),
+            ("recovery", "customer_lookup"),
+        }
         conn.execute(
             "DELETE FROM recovery.recoverycore_events"
             " WHERE originator_id = %s AND originator_version = 5",

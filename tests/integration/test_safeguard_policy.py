@@ -16,7 +16,7 @@ from recoverycore.application.policies import SafeguardPolicy, run_policies
 from recoverycore.events.safeguards import SafeguardReactionRequested
 from recoverycore.msp import RecordVulnerabilityFlag
 from recoverycore.persistence import sqlite_env
-from recoverycore.policies.safeguards import SAFEGUARD_ACTOR, customer_id
+from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 from recoverycore.testing import case_builder, msp_builder
 
 
@@ -92,7 +92,7 @@ def test_a_flag_on_the_msp_pauses_enforcement_on_the_customers_case(tmp_path: Pa
             )
         assert refused.value.rule_id == "X-R4"
         policy = runner.get(SafeguardPolicy)
-        customer = policy.record(customer_id(CRN))
+        customer = policy.customer(CRN)
         assert customer is not None
         assert {a for a, _ in customer.members} == {str(plan.plan_id), str(case.case_id)}
     finally:

@@ -13,7 +13,8 @@ copied in the order that keeps the copy consistent across files:
    token in the files copied before has its key (or its tombstone) in the copy.
 
 A PostgreSQL store is backed up with ``pg_dump`` (one consistent snapshot of the database: the
-events, the views and the tables ``customer_keys``, ``customer_links`` and ``key_store_state``).
+events, the views and the tables ``customer_keys``, ``customer_links``, ``customer_lookup``,
+``key_store_secret`` and ``key_store_state``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def backup(env: Mapping[str, str], dest: str | os.PathLike[str]) -> Backup:
             "PostgreSQL itself.",
             "Run pg_dump on the store's database (add --schema for a store in its own schema): "
             "one consistent snapshot of the events, the views and the customers' keys "
-            "(customer_keys, customer_links, key_store_state). Restore with pg_restore or psql.",
+            "(customer_keys, customer_links, customer_lookup, key_store_secret, key_store_state). "
+            "Restore with pg_restore or psql.",
         )
     if kind is not StoreKind.SQLITE:
         raise InvalidCommand(

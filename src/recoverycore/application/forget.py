@@ -14,7 +14,7 @@ teams, rule ids, codes, amounts and dates are not personal (see ``docs/integrity
 - the views and reports show ``[erased]`` (they hold tokens, never plaintext);
 - every history still verifies: the hash chain covers the stored tokens, which do not change;
 - snapshots of their plans and cases are deleted (they are only a shortcut for replay);
-- new personal data for them is refused (:class:`PersonalDataErased`);
+- new personal data on their plans and cases is refused (:class:`PersonalDataErased`);
 - every process using the store sees it at once: ``forget`` moves the key store's generation,
   and every read of personal data checks it, dropping the keys and states held in memory.
 
@@ -23,6 +23,13 @@ another process holds the key file so long that this cannot be done, :func:`forg
 :class:`ForgetIncomplete` saying whether the key is already marked forgotten (then it is used
 nowhere, but its bytes may remain until ``forget`` runs again): close the other processes and
 run it again.
+
+The customer's record id is random; the key store finds it through a row keyed by an HMAC of
+the CRN under the key store's secret, which :func:`forget` deletes with the key, so afterwards
+nothing links the record id (kept in the erased tokens and the safeguard policy's records) to
+the CRN. Customers recorded before record ids were random keep their ``uuid5`` ids, which can
+still be linked to a guessed CRN. A customer recorded again after ``forget`` is a new customer,
+with a new record id and key.
 
 A CRN is a key in its canonical spelling (:func:`recoverycore.events.normalise_crn`): commands
 store it so, and ``forget`` finds the customer however the CRN is typed, including records
@@ -79,7 +86,8 @@ class Forgotten(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     customer_record: str
-    """The customer's pseudonymous record id (what remains to link their erased records)."""
+    """The customer's pseudonymous record id (what remains to link their erased records; random,
+    and after ``forget`` nothing links it to the CRN). Empty when no customer has that CRN."""
     key_destroyed: bool
     """``False`` when there was no key to destroy (never recorded, or already forgotten)."""
     records: tuple[str, ...]
@@ -98,10 +106,19 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
             "there is no key to destroy. Protected stores are the default for SQLite files and "
             "PostgreSQL."
         )
-    subjects = [subject_of_crn(crn)]
+    # The customer's record (found through the lookup row of the CRN's keyed digest, or the
+    # uuid5 id of a customer recorded before record ids were random), and the records stores
+    # written before CRNs were normalised keep under another spelling. Only records the key
+    # store knows: forgetting a CRN never recorded writes nothing.
+    record = personal.record_of_crn(crn)
+    subjects = [] if record is None else [record]
     for subject in (legacy_subject_of_crn(crn), *_subjects_spelt_otherwise(env, crn)):
-        if subject not in subjects:
+        if subject not in subjects and personal.keys.get(subject).known:
             subjects.append(subject)
+    if not subjects:
+        # Nothing to destroy; finish scrubbing after an earlier forget that could not.
+        personal.keys.scrub()
+        return Forgotten(customer_record="", key_destroyed=False, records=(), snapshots_deleted=0)
     # Snapshots first: one read between a key's destruction and their deletion would find a
     # snapshot it cannot open. Then again, for any taken meanwhile.
     linked = sorted({a for subject in subjects for a in personal.keys.aggregates_of(subject)})
@@ -110,6 +127,7 @@ def forget(env: Mapping[str, str], crn: str) -> Forgotten:
     aggregates = sorted({a for result in results for a in result.aggregates})
     deleted += _delete_snapshots(env, [UUID(hex=a) for a in aggregates])
     main = next((r for r in results if r.key_destroyed), results[0])
+    assert main.subject is not None  # forget_subject names its subject
     return Forgotten(
         customer_record=str(UUID(hex=main.subject)),
         key_destroyed=any(r.key_destroyed for r in results),

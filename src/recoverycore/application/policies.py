@@ -33,14 +33,16 @@ from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.events import DayCount
-from recoverycore.events.cmr import CaseEvent
+from recoverycore.events.cmr import CaseAllocated, CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
-from recoverycore.events.msp import MspEvent
+from recoverycore.events.msp import MspEvent, MspRecorded
 from recoverycore.persistence import (
+    ERASED,
     FOLLOW_UP_APPLICATION,
     SAFEGUARD_APPLICATION,
     ProtectedStorage,
     in_memory_env,
+    subject_of_crn,
 )
 from recoverycore.policies import follow_ups, safeguards
 
@@ -224,6 +226,25 @@ class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, Process
             return None
         return record
 
+    def customer_id(self, crn: str, *, create: bool = False) -> UUID | None:
+        """The id of the customer record of ``crn`` (``None`` if there is none and not
+        ``create``). On a store that protects personal data it is random, found through the key
+        store's lookup row of the CRN's keyed digest (made with a new id when ``create``), or
+        the ``uuid5`` id of a customer recorded before; on one that keeps personal data plain
+        (the CRN is stored as it is) it is ``uuid5`` of the CRN."""
+        if crn == ERASED:
+            return None
+        personal = self.personal
+        if personal is None:
+            return UUID(hex=subject_of_crn(crn))
+        subject = personal.record_of_crn(crn, create=create)
+        return None if subject is None else UUID(hex=subject)
+
+    def customer(self, crn: str) -> safeguards.Customer | None:
+        """The customer record of ``crn`` (``None`` if there is none)."""
+        record_id = self.customer_id(crn)
+        return None if record_id is None else self.record(record_id)
+
     def policy(
         self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]
     ) -> None:
@@ -232,8 +253,10 @@ class SafeguardPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, Process
             return
         owner = self.record(safeguards.owner_id(domain_event.originator_id))
         crn = getattr(domain_event, "crn", None) or (owner.crn if owner else None)
-        customer = self.record(safeguards.customer_id(crn)) if crn else None
-        new = safeguards.react(domain_event, customer=customer, owner=owner)
+        links = isinstance(domain_event, MspRecorded | CaseAllocated)
+        record_id = self.customer_id(crn, create=links) if crn else None
+        customer = self.record(record_id) if record_id else None
+        new = safeguards.react(domain_event, customer=customer, owner=owner, customer_id=record_id)
         if new:
             processing_event.collect_events(*new)
 

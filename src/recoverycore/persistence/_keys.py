@@ -15,6 +15,11 @@ from uuid import UUID
 
 from recoverycore.errors import ForgetIncomplete, KeyStoreMissing, PersonalDataErased
 
+# Where each customer's record id is found: a row keyed by HMAC-SHA-256 of the customer's
+# normalised CRN under the key store's own secret (``customer_lookup``). The record id itself is
+# random (uuid4), so nothing derived from a CRN alone appears anywhere; ``destroy`` deletes the
+# lookup row with the key, and afterwards nothing links the record id back to the CRN.
+
 __all__ = [
     "CustomerKey",
     "KeyStore",
@@ -92,6 +97,21 @@ class KeyStore(ABC):
     def link(self, aggregate_id: str, subject: str) -> None: ...
 
     @abstractmethod
+    def secret(self) -> bytes:
+        """The key store's secret (made once, when first asked for): the key of the HMAC the
+        customer lookup is keyed by. It lives and is backed up with the keys."""
+
+    @abstractmethod
+    def record_of(
+        self, digest: str, *, legacy: str, new: str | None = None, owner: str | None = None
+    ) -> str | None:
+        """The record id (key subject, hex) the lookup row ``digest`` points to. With no row:
+        ``legacy`` (the ``uuid5`` id stores written before record ids were random gave the
+        customer) if the key store holds a key for it, else ``new`` (a fresh random id; ``None``:
+        only find); the row is then written pointing to it (pending under ``owner``), and
+        whichever row is in force after a concurrent writer is returned."""
+
+    @abstractmethod
     def abandon(self, owner: str) -> bool:
         """Remove the keys and links written pending under ``owner`` that nobody else has used
         (the command that wrote them failed); ``True`` if any was removed (the generation
@@ -108,6 +128,13 @@ class KeyStore(ABC):
         """Overwrite and drop the key, leaving a tombstone, and move the generation; ``True``
         if there was a key. Raises :class:`ForgetIncomplete` when the bytes could not be
         scrubbed (or nothing could be changed)."""
+
+    def scrub(self, record: str = "") -> None:
+        """Rewrite the key store so that no destroyed key or deleted lookup row remains in its
+        files (``destroy`` does it; ``forget`` runs it again when it finds no customer, after
+        an earlier ``forget`` that could not scrub). Raises :class:`ForgetIncomplete` naming
+        ``record`` when another process keeps the key store busy."""
+        return
 
     @abstractmethod
     def generation(self) -> int:
@@ -127,7 +154,9 @@ class MemoryKeyStore(KeyStore):
         self._lock = threading.Lock()
         self._keys: dict[str, CustomerKey] = {}
         self._links: dict[str, str] = {}
-        self._pending: dict[tuple[str, str], str] = {}  # ("key" | "link", id) -> owner
+        self._pending: dict[tuple[str, str], str] = {}  # ("key" | "link" | "lookup", id) -> owner
+        self._lookup: dict[str, str] = {}
+        self._secret = os.urandom(32)
         self._generation = 0
 
     def get(self, subject: str, *, fresh: bool = False) -> CustomerKey:
@@ -166,6 +195,24 @@ class MemoryKeyStore(KeyStore):
             self._links.setdefault(aggregate_id, subject)
             self._pending.pop(("link", aggregate_id), None)
 
+    def secret(self) -> bytes:
+        return self._secret
+
+    def record_of(
+        self, digest: str, *, legacy: str, new: str | None = None, owner: str | None = None
+    ) -> str | None:
+        with self._lock:
+            found = self._lookup.get(digest)
+            if found is not None:
+                self._mark("lookup", digest, owner, added=False)
+                return found
+            subject = legacy if self._keys.get(legacy, UNKNOWN).key is not None else new
+            if subject is None:
+                return None
+            self._lookup[digest] = subject
+            self._mark("lookup", digest, owner, added=True)
+            return subject
+
     def abandon(self, owner: str) -> bool:
         with self._lock:
             mine = [k for k, o in self._pending.items() if o == owner]
@@ -173,6 +220,8 @@ class MemoryKeyStore(KeyStore):
                 del self._pending[(kind, name)]
                 if kind == "key":
                     del self._keys[name]
+                elif kind == "lookup":
+                    del self._lookup[name]
                 else:
                     del self._links[name]
             if mine:
@@ -190,6 +239,9 @@ class MemoryKeyStore(KeyStore):
             had = self._keys.get(subject, UNKNOWN).key is not None
             self._keys[subject] = CustomerKey(True, None)
             self._pending.pop(("key", subject), None)
+            for digest in [d for d, s in self._lookup.items() if s == subject]:
+                del self._lookup[digest]
+                self._pending.pop(("lookup", digest), None)
             self._generation += 1
             return had
 
@@ -205,6 +257,10 @@ _KEYS_DDL = (
     " (aggregate_id TEXT PRIMARY KEY, subject TEXT NOT NULL, pending TEXT)",
     "CREATE INDEX IF NOT EXISTS {i}customer_links_subject ON {t}customer_links (subject)",
     "CREATE TABLE IF NOT EXISTS {t}key_store_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {t}customer_lookup"
+    " (digest TEXT PRIMARY KEY, subject TEXT NOT NULL, pending TEXT)",
+    "CREATE INDEX IF NOT EXISTS {i}customer_lookup_subject ON {t}customer_lookup (subject)",
+    "CREATE TABLE IF NOT EXISTS {t}key_store_secret (name TEXT PRIMARY KEY, value {blob} NOT NULL)",
 )
 _ADDED_COLUMNS = (
     ("customer_keys", "scheme", "INTEGER"),
@@ -213,6 +269,21 @@ _ADDED_COLUMNS = (
 )
 """Columns the first versions' key stores lack: added when such a store is opened (a key with no
 scheme is a scheme 1 key)."""
+_KEY_STORE_COLUMNS = frozenset(
+    {
+        ("customer_keys", "subject"),
+        ("customer_keys", "key"),
+        ("customer_links", "aggregate_id"),
+        ("customer_links", "subject"),
+        ("key_store_state", "name"),
+        ("customer_lookup", "digest"),
+        ("customer_lookup", "subject"),
+        ("customer_lookup", "pending"),
+        ("key_store_secret", "value"),
+        *((table, column) for table, column, _ in _ADDED_COLUMNS),
+    }
+)
+"""Every table and column the key store needs (its DDL runs when one is missing)."""
 _SELECT_KEY = "SELECT key, scheme FROM {t}customer_keys WHERE subject = ?"
 _INSERT_KEY = (
     "INSERT INTO {t}customer_keys (subject, key, scheme, pending) VALUES (?, ?, ?, ?)"
@@ -221,6 +292,18 @@ _INSERT_KEY = (
 _INSERT_LINK = (
     "INSERT INTO {t}customer_links (aggregate_id, subject, pending) VALUES (?, ?, ?)"
     " ON CONFLICT (aggregate_id) DO NOTHING"
+)
+_SELECT_LOOKUP = "SELECT subject FROM {t}customer_lookup WHERE digest = ?"
+_SELECT_LOOKUP_PENDING = "SELECT subject, pending FROM {t}customer_lookup WHERE digest = ?"
+_INSERT_LOOKUP = (
+    "INSERT INTO {t}customer_lookup (digest, subject, pending) VALUES (?, ?, ?)"
+    " ON CONFLICT (digest) DO NOTHING"
+)
+_DELETE_LOOKUP = "DELETE FROM {t}customer_lookup WHERE subject = ?"
+_SELECT_SECRET = "SELECT value FROM {t}key_store_secret WHERE name = 'customer-lookup'"
+_INSERT_SECRET = (
+    "INSERT INTO {t}key_store_secret (name, value) VALUES ('customer-lookup', ?)"
+    " ON CONFLICT (name) DO NOTHING"
 )
 _CLAIM = "UPDATE {t}customer_{table} SET pending = NULL WHERE {column} = ? AND pending IS NOT NULL"
 _ABANDON = "DELETE FROM {t}customer_{table} WHERE pending = ?"
@@ -318,10 +401,41 @@ class _SqlKeyStore(KeyStore):
             c.execute(self.sql(_INSERT_LINK), (aggregate_id, subject, None))
             self._claim(c, "links", "aggregate_id", aggregate_id, None)
 
+    _secret: bytes | None = None
+
+    def secret(self) -> bytes:
+        if self._secret is None:
+            rows = self.rows(_SELECT_SECRET, ())
+            if not rows:
+                with self.transaction() as c:
+                    c.execute(self.sql(_INSERT_SECRET), (os.urandom(32),))
+                    rows = [c.execute(self.sql(_SELECT_SECRET)).fetchone()]
+            self._secret = bytes(rows[0][0])
+        return self._secret
+
+    def record_of(
+        self, digest: str, *, legacy: str, new: str | None = None, owner: str | None = None
+    ) -> str | None:
+        rows = self.rows(_SELECT_LOOKUP_PENDING, (digest,))
+        if rows and rows[0][1] in (None, owner):
+            return str(rows[0][0])  # permanent, or this command's own: nothing to claim
+        with self.transaction() as c:
+            row = c.execute(self.sql(_SELECT_LOOKUP), (digest,)).fetchone()
+            if row is None:
+                old = c.execute(self.sql(_SELECT_KEY), (legacy,)).fetchone()
+                subject = legacy if old is not None and old[0] is not None else new
+                if subject is None:
+                    return None
+                # Another process may write the row first: its row is the one in force.
+                c.execute(self.sql(_INSERT_LOOKUP), (digest, subject, owner))
+                row = c.execute(self.sql(_SELECT_LOOKUP), (digest,)).fetchone()
+            self._claim(c, "lookup", "digest", digest, owner)
+        return str(row[0])
+
     def abandon(self, owner: str) -> bool:
         with self.transaction() as c:
             removed = 0
-            for table in ("links", "keys"):
+            for table in ("links", "lookup", "keys"):
                 cursor = c.execute(self.sql(_ABANDON.replace("{table}", table)), (owner,))
                 removed += max(cursor.rowcount, 0)
             if removed:
@@ -466,6 +580,7 @@ class SQLiteKeyStore(_SqlKeyStore):
                 if had:
                     c.execute(self.sql(_ZERO_KEY), (subject,))
                 c.execute(self.sql(_TOMBSTONE), (subject,))
+                c.execute(self.sql(_DELETE_LOOKUP), (subject,))
                 c.execute(self.sql(_NEXT_GENERATION))
         except sqlite3.OperationalError as e:
             if not _locked(e):
@@ -476,6 +591,10 @@ class SQLiteKeyStore(_SqlKeyStore):
                 "nothing was changed: the key is still in force",
                 key_tombstoned=False,
             ) from e
+        self.scrub(record)
+        return had
+
+    def scrub(self, record: str = "") -> None:
         try:
             with self._lock, self._connection() as conn:
                 # Rebuild the file without free pages, and leave no log beside it (a key file
@@ -498,7 +617,6 @@ class SQLiteKeyStore(_SqlKeyStore):
                 f"{self.where} busy, so its bytes may remain in the file or its log",
                 key_tombstoned=True,
             ) from e
-        return had
 
 
 class PostgresKeyStore(_SqlKeyStore):
@@ -531,12 +649,26 @@ class PostgresKeyStore(_SqlKeyStore):
         with self.transaction() as conn:
             # Serialise the DDL between processes creating the tables at once.
             conn.execute("SELECT pg_advisory_xact_lock(7350011)")
-            for ddl in self.ddl():
-                conn.execute(ddl)
-            for table, column, kind in _ADDED_COLUMNS:
-                conn.execute(
-                    self.sql(f"ALTER TABLE {{t}}{table} ADD COLUMN IF NOT EXISTS {column} {kind}")
-                )
+            # Only when something is missing: CREATE INDEX and ALTER TABLE lock their tables
+            # even when there is nothing to do, and deadlock with another process's
+            # transaction that writes the keys and then the links.
+            present = {
+                (str(t), str(c))
+                for t, c in conn.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns"
+                    " WHERE table_schema = COALESCE(%s, current_schema())",
+                    (schema or None,),
+                ).fetchall()
+            }
+            if not _KEY_STORE_COLUMNS.issubset(present):
+                for ddl in self.ddl():
+                    conn.execute(ddl)
+                for table, column, kind in _ADDED_COLUMNS:
+                    conn.execute(
+                        self.sql(
+                            f"ALTER TABLE {{t}}{table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                        )
+                    )
         tables = [f"{name.lower()}_{kind}" for name in ALL_APPLICATIONS for kind in ("events",)]
         self._refuse_if_lost(self._holds_tokens(schema or None, tables))
 
@@ -617,6 +749,7 @@ class PostgresKeyStore(_SqlKeyStore):
                     row = conn.execute(self.sql(_SELECT_KEY + " FOR UPDATE"), (subject,)).fetchone()
                     had = row is not None and row[0] is not None
                     conn.execute(self.sql(_TOMBSTONE), (subject,))
+                    conn.execute(self.sql(_DELETE_LOOKUP), (subject,))
                     conn.execute(self.sql(_NEXT_GENERATION))
             except psycopg.errors.LockNotAvailable as e:
                 raise ForgetIncomplete(
@@ -625,9 +758,19 @@ class PostgresKeyStore(_SqlKeyStore):
                     f"{self.busy_timeout:g} s, so nothing was changed: the key is still in force",
                     key_tombstoned=False,
                 ) from e
+        self.scrub(record)
+        return had
+
+    def scrub(self, record: str = "") -> None:
+        import psycopg
+
+        with self._connection() as conn:
+            conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'".encode())
             try:
-                # Rewrite the table without the old row versions that hold the key.
+                # Rewrite the tables without the old row versions that hold the key and the
+                # customer's lookup row.
                 conn.execute(self.sql("VACUUM FULL {t}customer_keys"))
+                conn.execute(self.sql("VACUUM FULL {t}customer_lookup"))
             except psycopg.errors.LockNotAvailable as e:
                 raise ForgetIncomplete(
                     record,
@@ -636,7 +779,6 @@ class PostgresKeyStore(_SqlKeyStore):
                     "its bytes was not rewritten",
                     key_tombstoned=True,
                 ) from e
-        return had
 
 
 def keys_path(store_path: str) -> str:

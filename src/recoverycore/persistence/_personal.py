@@ -4,14 +4,22 @@ Event fields marked :data:`~recoverycore.events.PERSONAL` (a customer's CRN, nam
 numbers, addresses, and the text officers write about them: notes, reasons, document names;
 texts, optional texts, tuples of texts and models nested in events alike) are stored as
 *tokens*: ``pii2:<subject>:<ciphertext>``, where the subject is the customer's pseudonymous
-record id (``uuid5`` of the normalised CRN, the same id the safeguard policy uses) and the
-ciphertext is AES-SIV (RFC 5297, from the ``cryptography`` library) under that customer's own
-512-bit key, with the scheme and the subject as associated data. AES-SIV is
-deterministic, so the same value of the same customer always gives the same token: the views
-can still group and join on a CRN without ever holding it. Customers whose key was made by the
-first versions keep their ``pii1:`` tokens (an HMAC-SHA-256 synthetic IV and AES-256-CTR), so
-their old and new values stay comparable; both read. Keys live in a key store beside the events
-(``<store>.keys.db`` for SQLite, a table in the store's schema for PostgreSQL).
+record id (the same id the safeguard policy uses) and the ciphertext is AES-SIV (RFC 5297, from
+the ``cryptography`` library) under that customer's own 512-bit key, with the scheme and the
+subject as associated data. AES-SIV is deterministic, so the same value of the same customer
+always gives the same token: the views can still group and join on a CRN without ever holding
+it. Customers whose key was made by the first versions keep their ``pii1:`` tokens (an
+HMAC-SHA-256 synthetic IV and AES-256-CTR), so their old and new values stay comparable; both
+read. Keys live in a key store beside the events (``<store>.keys.db`` for SQLite, a table in
+the store's schema for PostgreSQL).
+
+A customer's record id is random (``uuid4``, made when their first plan or case is recorded),
+found through a lookup row keyed by HMAC-SHA-256 of the normalised CRN under the key store's
+own secret (:meth:`PersonalData.record_of_crn`), so no stored value can be tested against
+guessed CRNs without that secret; ``forget`` deletes the lookup row with the key, and afterwards
+nothing links the record id to the CRN. Customers that stores written before kept under
+``uuid5`` of their CRN (:func:`subject_of_crn`) keep that id: a lookup that finds no row falls
+back to it when the key store holds a key for it, and writes the row.
 
 Reading a token whose key was destroyed (``recoverycore forget CRN``) gives :data:`ERASED`, so
 every history still replays; the chain covers the stored tokens, so it still verifies. Reading
@@ -89,7 +97,10 @@ _CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
 
 
 def subject_of_crn(crn: str) -> str:
-    """The key subject of a customer: their pseudonymous record id, as hex."""
+    """The record id (hex) stores written before record ids were random gave a customer:
+    ``uuid5`` of the normalised CRN, which anyone can compute from a guessed CRN. Only found
+    again for those customers (:meth:`PersonalData.record_of_crn`), and the record id of stores
+    that keep personal data plain (where the CRN is stored as it is)."""
     return uuid5(_CUSTOMER_NS, normalise_crn(crn)).hex
 
 
@@ -271,6 +282,7 @@ class PersonalData:
         # racing a forget caches at worst an entry the next read drops. Holding a lock across
         # key store I/O would serialise every application's reads and writes on the store.
         self._cache: dict[str, _Entry] = {}
+        self._records: dict[str, tuple[str, int]] = {}
         self._links: dict[str, tuple[str, int]] = {}
         self._tokens: dict[tuple[str, str], tuple[str, int]] = {}
         self._generation_seen = -1
@@ -283,6 +295,7 @@ class PersonalData:
         if generation != self._generation_seen:
             self._generation_seen = generation
             self._cache.clear()
+            self._records.clear()
             self._links.clear()
             self._tokens.clear()
         return generation
@@ -369,15 +382,44 @@ class PersonalData:
         linked = self._links.get(agg)
         if linked is not None and linked[1] == generation:
             return linked[0]
-        if crn:
-            subject = subject_of_crn(crn)
+        linked_subject = self.keys.subject_of(agg)
+        if crn and linked_subject is None:
+            subject = self.record_of_crn(crn, create=True)
+            assert subject is not None  # made if new
             # The customer's key (made now for a new customer) and this link, in one durable
             # transaction that returns the key in force.
             found = self.keys.enrol(subject, os.urandom(64), aggregate_id=agg, owner=self._owner())
             self._remember(subject, found, generation)
         else:
-            subject = self.keys.subject_of(agg) or agg
+            subject = linked_subject or agg
         self._links[agg] = (subject, generation)
+        return subject
+
+    def crn_digest(self, crn: str) -> str:
+        """The customer lookup's key for ``crn``: HMAC-SHA-256 of its canonical spelling under
+        the key store's secret, as hex."""
+        data = normalise_crn(crn).encode()
+        return hmac.new(self.keys.secret(), data, hashlib.sha256).hexdigest()
+
+    def record_of_crn(self, crn: str, *, create: bool = False) -> str | None:
+        """The customer's record id (hex key subject): found through the lookup row of the
+        CRN's digest, else the ``uuid5`` id of a customer recorded before record ids were
+        random (the row is written then), else a new random id when ``create`` (``None``
+        otherwise: unknown, or forgotten)."""
+        digest = self.crn_digest(crn)
+        generation = self.generation()
+        owner = self._owner()
+        known = self._records.get(digest)
+        if known is not None and known[1] == generation and owner is None:
+            return known[0]
+        subject = self.keys.record_of(
+            digest,
+            legacy=subject_of_crn(crn),
+            new=uuid4().hex if create else None,
+            owner=owner,
+        )
+        if subject is not None:
+            self._records[digest] = (subject, generation)
         return subject
 
     def snapshot_subject(self, aggregate_id: UUID) -> str | None:
@@ -457,8 +499,8 @@ class PersonalData:
     def token_for_crn(self, crn: str) -> str | None:
         """The token a CRN is stored as (to find a customer's records), ``None`` if unknown or
         forgotten."""
-        subject = subject_of_crn(crn)
-        if self._key(subject).key is None:
+        subject = self.record_of_crn(crn)
+        if subject is None or self._key(subject).key is None:
             return None
         return self.seal(subject, normalise_crn(crn))
 
@@ -514,13 +556,18 @@ class PersonalData:
 
     def aggregates_of(self, crn: str) -> list[str]:
         """The plans, cases and records linked to the customer with ``crn`` (hex ids)."""
-        return self.keys.aggregates_of(subject_of_crn(crn))
+        subject = self.record_of_crn(crn)
+        return [] if subject is None else self.keys.aggregates_of(subject)
 
     def forget(self, crn: str) -> ForgetResult:
-        return self.forget_subject(subject_of_crn(crn))
+        subject = self.record_of_crn(crn)
+        if subject is None:
+            return ForgetResult(subject=None, key_destroyed=False, aggregates=[])
+        return self.forget_subject(subject)
 
     def forget_subject(self, subject: str) -> ForgetResult:
-        """Destroy one key subject's key (see :func:`recoverycore.forget`)."""
+        """Destroy one key subject's key, and delete the lookup row of its CRN (see
+        :func:`recoverycore.forget`)."""
         aggregates = self.keys.aggregates_of(subject)
         destroyed = self.keys.destroy(subject)  # moves the generation: every kept key is dropped
         self._cache.pop(subject, None)
@@ -528,8 +575,8 @@ class PersonalData:
 
 
 class ForgetResult(BaseModel):
-    subject: str
-    """The customer's pseudonymous record id."""
+    subject: str | None
+    """The customer's pseudonymous record id (``None``: no customer has that CRN here)."""
     key_destroyed: bool
     """False when there was no key (never recorded, or already forgotten)."""
     aggregates: list[str]

@@ -4,6 +4,10 @@ Pure functions of recorded events. :func:`react` learns which plans and cases be
 customer (CRN) and, when a suicide/self-harm or FDV-with-immediate-threat flag is recorded on
 one of them by an officer, asks for the same flag on the customer's other plans and cases. The
 flags that the reaction itself records (by :data:`SAFEGUARD_ACTOR`) cause no further reaction.
+
+The customer record's id is the application's to give (``customer_id``): a random id it finds
+through the key store, never one computed from the CRN here (a CRN-derived id could be tested
+against every guessed CRN).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.events import Actor, DomainEvent, Role, normalise_crn
+from recoverycore.events import Actor, DomainEvent, Role
 from recoverycore.events import cmr as c
 from recoverycore.events import msp as m
 from recoverycore.events.safeguards import (
@@ -25,7 +29,6 @@ from recoverycore.events.safeguards import (
 __all__ = [
     "SAFEGUARD_ACTOR",
     "Customer",
-    "customer_id",
     "evolve",
     "owner_id",
     "react",
@@ -34,14 +37,8 @@ __all__ = [
 SAFEGUARD_ACTOR = Actor(
     staff_id="policy:safeguards", role=Role.SYSTEM, aps_level="N/A", team="recoverycore"
 )
-_CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
 _OWNER_NS = UUID("a4d2e9b7-1c3f-4e68-9a0b-7e5f3c2d1b80")
 SAFETY_FLAGS = frozenset({"SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT"})
-
-
-def customer_id(crn: str) -> UUID:
-    """The customer's record (all their plans and cases)."""
-    return uuid5(_CUSTOMER_NS, normalise_crn(crn))
 
 
 def owner_id(aggregate_id: UUID) -> UUID:
@@ -104,20 +101,25 @@ def react(
     *,
     customer: Customer | None,
     owner: Customer | None,
+    customer_id: UUID | None,
 ) -> list[SafeguardEvent]:
     """What one plan or case event means for the customer's safeguards.
 
     ``customer`` is the customer record of the event's CRN (for MspRecorded/CaseAllocated) or of
-    the event's owner; ``owner`` is the owner record of the event's plan or case.
+    the event's owner, and ``customer_id`` its id (given by the application, whether or not the
+    record exists yet; ``None`` if it has none); ``owner`` is the owner record of the event's
+    plan or case.
     """
     if isinstance(event, m.MspRecorded | c.CaseAllocated):
+        if customer_id is None:
+            return []
         kind = "ManagedServicePlan" if isinstance(event, m.MspRecorded) else "CaseManagedRecovery"
         member = (str(event.originator_id), kind)
         if customer is not None and member in customer.members:
             return []  # delivered again
         fields = {"crn": event.crn, "aggregate_id": member[0], "aggregate_type_name": kind}
         return [
-            _event(CustomerAggregateLinked, customer, customer_id(event.crn), 1, event, **fields),
+            _event(CustomerAggregateLinked, customer, customer_id, 1, event, **fields),
             _event(
                 CustomerAggregateLinked, owner, owner_id(event.originator_id), 1, event, **fields
             ),
