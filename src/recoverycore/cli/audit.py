@@ -226,11 +226,12 @@ def forget_command(
             f"{len(done.records)} record(s) now read as erased; "
             f"{done.snapshots_deleted} snapshot(s) deleted."
         )
-    else:
+    elif done.customer_record:
         console.print(
-            f"No key to destroy for customer record {done.customer_record} "
-            "(nothing recorded for this CRN, or already forgotten)."
+            f"No key to destroy for customer record {done.customer_record} (already forgotten)."
         )
+    else:
+        console.print("No customer is recorded under this CRN (or they were already forgotten).")
 
 
 @app.command("backup")
