@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated
 
@@ -29,18 +30,29 @@ def normalise_crn(crn: str) -> str:
     return text
 
 
+_CRN_FORM = re.compile("[0-9]{9}[A-Z]")
+"""A CRN's canonical form: nine digits and a letter (``311204557J``)."""
+_CRN_CHARACTER = re.compile("[0-9A-Za-z]")
+
+
 def _canonical(crn: str) -> str:
-    hidden = next((ch for ch in crn if unicodedata.category(ch) in ("Cc", "Cf", "Cs")), None)
-    if hidden is not None:
-        # Refused, not dropped: a CRN typed with a control, bidirectional or invisible
-        # character is a mistake or an attack, never a spelling (forget still finds any).
-        raise ValueError(
-            f"a CRN may not hold control, bidirectional or invisible characters "
-            f"(U+{ord(hidden):04X})"
-        )
+    for ch in crn:
+        if unicodedata.category(ch) in ("Zs", "Pd"):
+            continue  # spaces and dashes officers type between the groups
+        if not _CRN_CHARACTER.fullmatch(unicodedata.normalize("NFKC", ch)):
+            # Refused, not dropped or kept: a control, bidirectional, invisible or combining
+            # character, or a letter or digit of another script (Cyrillic К, Arabic-Indic
+            # digits), would make one customer two (forget still finds any spelling).
+            raise ValueError(
+                f"a CRN is nine digits and a letter (such as 311 204 557J), written with "
+                f"spaces or dashes at most; U+{ord(ch):04X} is not one of those"
+            )
     normal = normalise_crn(crn)
-    if not normal:
-        raise ValueError("a CRN needs letters or digits (spaces and dashes are dropped)")
+    if not _CRN_FORM.fullmatch(normal):
+        raise ValueError(
+            "a CRN is nine digits and a letter (such as 311 204 557J); "
+            f"this one has {len(normal)} characters in another order"
+        )
     return normal
 
 
