@@ -13,8 +13,10 @@ from recoverycore.cli import views  # noqa: F401
 from recoverycore.cli import audit  # noqa: F401
 
 # isort: on
+import sqlite3
 import sys
 
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.markup import escape
 
@@ -35,4 +37,12 @@ def main() -> None:
         sys.exit(2)
     except RecoveryCoreError as error:
         Console(stderr=True).print(f"[red]Error ({type(error).__name__}):[/] {escape(str(error))}")
+        sys.exit(1)
+    except (OSError, sqlite3.Error, PersistenceError) as error:
+        # A file that is not a database, a folder given as the store, a report written where
+        # there is no folder: the store or the machine, said plainly.
+        Console(stderr=True).print(
+            f"[red]Error ({type(error).__name__}):[/] {escape(str(error))}. Nothing was "
+            "recorded. Check the path given (--db, -o) and run `recoverycore verify` on the store."
+        )
         sys.exit(1)
