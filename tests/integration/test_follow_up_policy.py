@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -26,6 +28,7 @@ from recoverycore.cli.demo import (
 from recoverycore.events import DayCount
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpScheduled
 from recoverycore.persistence import sqlite_env
+from recoverycore.policies import follow_ups
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +156,30 @@ def test_follow_ups_fall_due_only_when_a_supplied_time_passes_them_and_only_once
     assert [e.follow_up_id for e in due if isinstance(e, FollowUpDue)] == [review.follow_up_id]
     assert policy.tick(review.due_at) == []
     assert restarted(env).tick(review.due_at) == []  # also after a restart
+
+
+def test_one_damaged_ledger_does_not_stop_the_others_falling_due(tmp_path: Path) -> None:
+    # Found by the hostile re-trial: a hand-edited ledger event in the policy's file made tick
+    # fail, and no other plan's follow-up fell due.
+    env = sqlite_env(tmp_path / "store.db")
+    record_demos(env)
+    policy = restarted(env)
+    ledger = policy.ledger_of(DEMO_PLAN_ID)
+    assert ledger is not None
+    review = next(f for f in ledger.open if f.kind == "MSP_REVIEW_START")
+    damaged = follow_ups.ledger_id(DEMO_CASE_ID)
+    with closing(sqlite3.connect(tmp_path / "store.followuppolicy.db")) as conn:
+        changed = conn.execute(
+            "UPDATE stored_events SET state = CAST(state || X'FF' AS TEXT) "
+            "WHERE originator_id = ? AND originator_version = 1",
+            (damaged.hex,),
+        )
+        assert changed.rowcount == 1
+        conn.commit()
+    again = restarted(env)
+    due = again.tick(review.due_at)
+    assert review.follow_up_id in [e.follow_up_id for e in due if isinstance(e, FollowUpDue)]
+    assert [(e.aggregate_id, e.version) for e in again.skipped] == [(damaged, 1)]
 
 
 @pytest.mark.postgres

@@ -32,6 +32,7 @@ from recoverycore.application._startup import StartsTogether
 from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
+from recoverycore.errors import UnreadableEvent
 from recoverycore.events import DayCount
 from recoverycore.events.cmr import CaseAllocated, CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
@@ -166,7 +167,19 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
         """
         due: list[FollowUpEvent] = []
         for ledger_id in sorted(self._ledgers_with_open_follow_ups()):
-            ledger = self._ledger(ledger_id)
+            try:
+                ledger = self._ledger(ledger_id)
+            except UnreadableEvent as unreadable:
+                # One damaged ledger stops only its own follow-ups: every other plan's and
+                # case's still fall due.
+                _log.warning(
+                    "unreadable follow-up ledger skipped",
+                    ledger_id=str(ledger_id),
+                    version=unreadable.version,
+                    reason=unreadable.reason,
+                )
+                self.skipped.append(unreadable)
+                continue
             new = follow_ups.tick(ledger, now)
             if not new:
                 if ledger is not None and not ledger.open:
