@@ -36,7 +36,7 @@ from pgserver import PgServer
 from recoverycore import PersonalDataErased, ReadModels, RecoveryApp, SimulatedClock
 from recoverycore.application.forget import forget
 from recoverycore.application.policies import SafeguardPolicy, run_policies
-from recoverycore.errors import RecoveryCoreError
+from recoverycore.errors import KeyStoreMissing, RecoveryCoreError
 from recoverycore.events import normalise_crn
 from recoverycore.msp import RecordVulnerabilityFlag
 from recoverycore.persistence import (
@@ -338,3 +338,23 @@ def test_a_first_command_that_fails_leaves_no_lookup_row(
     assert personal.record_of_crn(CRN) is None
     with sqlite3.connect(tmp_path / "store.keys.db") as keys:
         assert keys.execute("SELECT count(*) FROM customer_lookup").fetchone() == (0,)
+
+
+def test_a_lost_lookup_secret_is_a_loud_error_not_nobody(tmp_path: Path) -> None:
+    # Found by the hostile re-trial: with the lookup secret gone, a new secret was made silently,
+    # so the customer could no longer be found by CRN.
+    env = sqlite_env(tmp_path / "store.db")
+    plan = msp_builder()
+    with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as app:
+        app.handle(plan.record(crn=CRN))
+    with sqlite3.connect(tmp_path / "store.keys.db") as keys:
+        keys.execute("DELETE FROM key_store_secret")
+    release_personal_data()  # as a new process would: nothing remembered
+    again = msp_builder(plan_id=uuid4())
+    with RecoveryApp(env=env, clock=SimulatedClock(plan.now)) as app:
+        # Not a second, unlinked record for the same customer under a new secret.
+        with pytest.raises(KeyStoreMissing):
+            app.handle(again.record(crn=CRN))
+        assert not app.exists(again.plan_id)
+    with pytest.raises(KeyStoreMissing):
+        forget(env, CRN)  # loudly, not "no customer is recorded under this CRN"

@@ -301,6 +301,7 @@ _INSERT_LOOKUP = (
 )
 _DELETE_LOOKUP = "DELETE FROM {t}customer_lookup WHERE subject = ?"
 _SELECT_SECRET = "SELECT value FROM {t}key_store_secret WHERE name = 'customer-lookup'"
+_ANY_LOOKUP = "SELECT 1 FROM {t}customer_lookup LIMIT 1"
 _INSERT_SECRET = (
     "INSERT INTO {t}key_store_secret (name, value) VALUES ('customer-lookup', ?)"
     " ON CONFLICT (name) DO NOTHING"
@@ -406,6 +407,14 @@ class _SqlKeyStore(KeyStore):
     def secret(self) -> bytes:
         if self._secret is None:
             rows = self.rows(_SELECT_SECRET, ())
+            if not rows and self.rows(_ANY_LOOKUP, ()):
+                # Lookup rows made under a secret that is gone: a new one would find no customer
+                # (forget would say "nobody") and give every returning customer a second record.
+                raise KeyStoreMissing(
+                    self.where,
+                    "its customer-lookup secret is gone while it holds lookup rows made with it, "
+                    "so no customer could be found by CRN",
+                )
             if not rows:
                 with self.transaction() as c:
                     c.execute(self.sql(_INSERT_SECRET), (os.urandom(32),))
