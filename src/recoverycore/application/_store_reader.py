@@ -11,6 +11,7 @@ run read-only transactions. Nothing here creates a table, a file or a row.
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def _what(value: object) -> str:
     return f"{type(value).__name__} {text[:40]}{'...' if len(text) > 40 else ''}"
 
 
-class LogSource:
+class LogSource(ABC):
     """One application's stored events, read-only."""
 
     def __init__(self, name: str, where: str) -> None:
@@ -96,29 +97,33 @@ class LogSource:
         self.where = where
         """The file (SQLite) or table (PostgreSQL) the log is in, for findings."""
 
-    def count(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def count(self) -> int: ...
 
+    @abstractmethod
     def by_aggregate(self) -> Iterator[tuple[Any, ...]]:
         """Every row in (aggregate, version) order, as the fields of :class:`RawRow`."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def by_position(self) -> Iterator[tuple[int, Any, Any, Any]]:
         """(notification id, aggregate id, version, first bytes of the state) of every row, in
         notification order."""
-        raise NotImplementedError
+        ...
 
-    def history(self, aggregate_id: UUID) -> list[RawRow]:
-        raise NotImplementedError
+    @abstractmethod
+    def history(self, aggregate_id: UUID) -> list[RawRow]: ...
 
+    @abstractmethod
     def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[tuple[RawRow, Any]]:
         """The snapshots (only RecoveryCore has any), each with the first bytes (the seal) of
         the event stored at its version (``None`` if there is none)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def tracking(self) -> dict[str, int]:
         """How far this application has processed each log it follows."""
-        raise NotImplementedError
+        ...
 
     def contiguous(self) -> bool:
         """Whether notification ids are 1, 2, 3 ... unless rows were deleted (SQLite: yes;
