@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from structlog.testing import capture_logs
 
 from pgserver import PgServer
-from recoverycore import RecoveryApp, SimulatedClock, UnreadableEvent
+from recoverycore import ReadModels, RecoveryApp, SimulatedClock, UnreadableEvent
 from recoverycore.application.policies import (
     FollowUpPolicy,
     SafeguardPolicy,
@@ -227,3 +227,30 @@ def test_a_follower_with_the_wrong_cipher_key_stops_instead_of_skipping_everythi
             policy.catch_up()
         assert policy.skipped == []
         assert not policy.recorder.max_tracking_id(app.name)
+
+
+def test_a_row_whose_aggregate_id_is_not_a_uuid_stops_only_that_row(tmp_path: Path) -> None:
+    # Found by the hostile re-trial: eventsourcing's notification reader raised "badly formed
+    # hexadecimal UUID string" for the whole batch, so the views, the policies and queries of
+    # every other record failed.
+    env = sqlite_env(tmp_path / "store.db")
+    plans = record_plans(env)
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        changed = conn.execute(
+            "UPDATE stored_events SET originator_id = 'not-a-uuid' "
+            "WHERE originator_id = ? AND originator_version = 2",
+            (plans[1].plan_id.hex,),
+        )
+        assert changed.rowcount == 1
+    with RecoveryApp(env=env, clock=SimulatedClock(plans[0].now)) as app:
+        assert app.plan(plans[0].plan_id).version == 2
+        with FollowUpPolicy(env=env) as policy:
+            policy.follow_application(app)
+            policy.catch_up()
+            [skipped] = policy.skipped
+            assert "not-a-uuid" in skipped.reason
+            assert policy.recorder.max_tracking_id(app.name) == app.recorder.max_notification_id()
+    with ReadModels(env) as views:
+        views.catch_up()
+        for plan in (plans[0], plans[2]):
+            assert len(views.audit(plan.plan_id).entries) == 2

@@ -26,7 +26,13 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from recoverycore.persistence import StoreKind, lenient_sqlite_text, schema_lock, store_kind
+from recoverycore.persistence import (
+    StoreKind,
+    lenient_sqlite_text,
+    schema_lock,
+    store_kind,
+    tolerate_malformed_ids,
+)
 
 __all__ = [
     "POSTGRES_STATEMENT_TIMEOUT",
@@ -105,7 +111,7 @@ class StartsTogether(Application[UUID]):
         return lenient_sqlite_text(factory)
 
     def construct_recorder(self) -> Any:  # a ProcessRecorder for a process application
-        return _tried(super().construct_recorder, f"{self.name} recorder")
+        return tolerate_malformed_ids(_tried(super().construct_recorder, f"{self.name} recorder"))
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         return _tried(super().construct_snapshot_store, f"{self.name} snapshots")

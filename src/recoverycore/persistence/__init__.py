@@ -32,7 +32,7 @@ from recoverycore.persistence._keys import (
     SQLiteKeyStore,
     keys_path,
 )
-from recoverycore.persistence._mapper import PydanticMapper
+from recoverycore.persistence._mapper import PydanticMapper, malformed_id, tolerate_malformed_ids
 from recoverycore.persistence._personal import (
     ERASED,
     KEY_CACHE_SECONDS,
@@ -111,6 +111,7 @@ __all__ = [
     "legacy_subject_of_crn",
     "lenient_sqlite_text",
     "log_digest",
+    "malformed_id",
     "personal_data_for",
     "personal_spec",
     "postgres_connect_args",
@@ -128,5 +129,6 @@ __all__ = [
     "sqlite_env",
     "store_kind",
     "subject_of_crn",
+    "tolerate_malformed_ids",
     "unseal",
 ]

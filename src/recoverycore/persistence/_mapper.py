@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, cast
-from uuid import UUID
+from typing import Any, TypeVar, cast
+from uuid import UUID, uuid5
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
@@ -144,6 +144,9 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        stored_id = malformed_id(stored_event.originator_id)
+        if stored_id is not None:
+            raise _located(stored_event, self.log, f"its aggregate id {stored_id} is not a UUID")
         try:
             return self._to_domain_event(stored_event)
         except (UnreadableEvent, KeyStoreMissing, *_ENVIRONMENT_ERRORS):
@@ -215,3 +218,37 @@ class PydanticMapper(Mapper[UUID]):
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[UUID], cls.model_validate(state))
+
+
+_R = TypeVar("_R")
+
+MALFORMED_ID_NAMESPACE = UUID("0b4b5f0e-57c1-4a8e-9a43-1d5a3e0c7f21")
+"""The namespace of the stand-in id a row with a malformed aggregate id is read under."""
+_MALFORMED: dict[UUID, str] = {}
+
+
+def malformed_id(originator_id: object) -> str | None:
+    """What was stored as the aggregate id, when ``originator_id`` is the stand-in of a row whose
+    id is not a UUID (see :func:`tolerate_malformed_ids`); ``None`` otherwise."""
+    return _MALFORMED.get(originator_id) if isinstance(originator_id, UUID) else None
+
+
+def tolerate_malformed_ids(recorder: _R) -> _R:
+    """``recorder``, reading a stored row whose aggregate id is not a UUID (a hand edit; only a
+    SQLite file can hold one) under a stand-in id instead of failing the whole read in
+    eventsourcing's notification reader: the mapper then calls that one event unreadable, and
+    every other row of the batch is read as usual."""
+    convert = getattr(recorder, "convert_originator_id", None)
+    if convert is None:
+        return recorder
+
+    def tolerant(raw: Any) -> Any:
+        try:
+            return convert(raw)
+        except (ValueError, TypeError, AttributeError):
+            stand_in = uuid5(MALFORMED_ID_NAMESPACE, repr(raw))
+            _MALFORMED[stand_in] = repr(raw)[:80]
+            return stand_in
+
+    recorder.convert_originator_id = tolerant  # type: ignore[attr-defined]
+    return recorder

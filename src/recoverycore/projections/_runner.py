@@ -38,6 +38,7 @@ from recoverycore.persistence import (
     protected_form,
     schema_lock,
     store_kind,
+    tolerate_malformed_ids,
 )
 from recoverycore.projections._recorders import (
     RebuildSuperseded,
@@ -117,7 +118,7 @@ def open_sources(env: Mapping[str, str]) -> dict[str, Source]:
             InfrastructureFactory.construct(Environment(name, dict(env)))
         )
         with schema_lock(env):  # PostgreSQL refuses concurrent DDL ("tuple concurrently updated")
-            recorder = factory.application_recorder()
+            recorder = tolerate_malformed_ids(factory.application_recorder())
         mapper: Mapper[Any] = factory.mapper(transcoder=OrjsonTranscoder())
         sources[name] = Source(
             name, recorder, fact_decoder(name, mapper.cipher, mapper.compressor), factory.close

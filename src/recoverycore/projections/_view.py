@@ -17,7 +17,12 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 from pydantic import ConfigDict
 
-from recoverycore.persistence import FOLLOW_UP_APPLICATION, RECOVERY_APPLICATION, unseal
+from recoverycore.persistence import (
+    FOLLOW_UP_APPLICATION,
+    RECOVERY_APPLICATION,
+    malformed_id,
+    unseal,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from eventsourcing.persistence import Cipher, Compressor
@@ -100,6 +105,9 @@ def fact_decoder(
     application's mapper does, parse the JSON, apply the event class's upcasters."""
 
     def decode(notification: Notification) -> Fact:
+        stored_id = malformed_id(notification.originator_id)
+        if stored_id is not None:
+            raise ValueError(f"its aggregate id {stored_id} is not a UUID")
         state = unseal(notification.state)
         if cipher is not None:
             state = cipher.decrypt(state)
