@@ -103,13 +103,11 @@ class LogSource(ABC):
     @abstractmethod
     def by_aggregate(self) -> Iterator[tuple[Any, ...]]:
         """Every row in (aggregate, version) order, as the fields of :class:`RawRow`."""
-        ...
 
     @abstractmethod
     def by_position(self) -> Iterator[tuple[int, Any, Any, Any]]:
         """(notification id, aggregate id, version, first bytes of the state) of every row, in
         notification order."""
-        ...
 
     @abstractmethod
     def history(self, aggregate_id: UUID) -> list[RawRow]: ...
@@ -118,12 +116,10 @@ class LogSource(ABC):
     def snapshots(self, aggregate_id: UUID | None = None) -> Iterator[tuple[RawRow, Any]]:
         """The snapshots (only RecoveryCore has any), each with the first bytes (the seal) of
         the event stored at its version (``None`` if there is none)."""
-        ...
 
     @abstractmethod
     def tracking(self) -> dict[str, int]:
         """How far this application has processed each log it follows."""
-        ...
 
     def contiguous(self) -> bool:
         """Whether notification ids are 1, 2, 3 ... unless rows were deleted (SQLite: yes;
