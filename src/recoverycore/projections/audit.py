@@ -325,6 +325,19 @@ def entry_of(row: Mapping[str, Any], follow_ups: Sequence[FollowUpRecord]) -> Au
     )
 
 
+def _up_to(params: dict[str, Any], cutoff: str | None, version: int | None) -> str:
+    """The SQL condition (and its ``params``) for audit rows recorded by ``cutoff`` and up to
+    ``version``: empty when neither is given."""
+    where = ""
+    if cutoff is not None:
+        params["as_of"] = cutoff
+        where += " AND recorded_utc <= :as_of"
+    if version is not None:
+        params["version"] = version
+        where += " AND version <= :version"
+    return where
+
+
 def _as_of_text(as_of: datetime | None) -> str | None:
     return None if as_of is None else as_of_text(as_of)
 
@@ -339,13 +352,7 @@ def _timeline(
     cutoff = _as_of_text(as_of)
     params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(subject_ids)}
     within = ", ".join(f":s{i}" for i in range(len(subject_ids))) or "NULL"
-    event_filter = ""
-    if cutoff is not None:
-        params["as_of"] = cutoff
-        event_filter += " AND recorded_utc <= :as_of"
-    if version is not None:
-        params["version"] = version
-        event_filter += " AND version <= :version"
+    event_filter = _up_to(params, cutoff, version)
     rows = view.select(
         f"SELECT * FROM {{p}}audit_events WHERE subject_id IN ({within}){event_filter}"
         " ORDER BY occurred_utc, recorded_utc, subject_id, version",
@@ -425,14 +432,7 @@ def events_until(
     """The plan's or case's events as the view holds them (recorded by ``as_of``, up to
     ``version``), as the typed events: fold them to see the record as it stood then."""
     params: dict[str, Any] = {"subject_id": str(subject_id)}
-    where = ""
-    cutoff = _as_of_text(as_of)
-    if cutoff is not None:
-        params["as_of"] = cutoff
-        where += " AND recorded_utc <= :as_of"
-    if version is not None:
-        params["version"] = version
-        where += " AND version <= :version"
+    where = _up_to(params, _as_of_text(as_of), version)
     rows = view.select(
         "SELECT subject_id, version, topic, data FROM {p}audit_events"
         f" WHERE subject_id = :subject_id{where} ORDER BY version",
@@ -538,13 +538,7 @@ def discrepancies(
         and (cutoff is None or utc_text(fact.data["recorded_at"]) <= cutoff)
     }
     params: dict[str, Any] = {"subject_id": sid}
-    where = ""
-    if cutoff is not None:
-        params["as_of"] = cutoff
-        where += " AND recorded_utc <= :as_of"
-    if version is not None:
-        params["version"] = version
-        where += " AND version <= :version"
+    where = _up_to(params, cutoff, version)
     shown = {
         int(row["version"]): row
         for row in view.select(
