@@ -339,12 +339,22 @@ def decide_with(
 @dataclass(frozen=True, slots=True)
 class DecideContext(Generic[K]):
     """What ``decide`` needs besides the state and the command: the time it is being recorded,
-    the configuration in force, and the public holidays around that time (the contact rules
-    use them). The application supplies all three; the aggregate never reads a clock."""
+    the configuration in force, the public holidays around that time (the contact rules use
+    them), the customer's current record and their other plans and cases, and whether the
+    library's own policies are acting. The application supplies them; the aggregate never reads
+    a clock or a store."""
 
     now: AwareDatetime
     config: K
     public_holidays: frozenset[date] = frozenset()
+    customer: Any = None
+    """The customer's current record (``recoverycore.customer.CustomerState``), or ``None`` when
+    the customer has none yet: safety flags, restrictions in force, representatives, location."""
+    related: Mapping[UUID, BaseModel] = field(default_factory=dict)
+    """The current states of the customer's other plans and cases, by id."""
+    internal: bool = False
+    """Whether the command is recorded by the library's own policies (the follow-up timer, the
+    safeguard reaction): only then may its actor have the ``SYSTEM`` role."""
 
 
 @dataclass(frozen=True, slots=True)

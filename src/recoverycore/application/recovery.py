@@ -186,9 +186,14 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
         """The public holidays around ``when`` as the case rules take them."""
         return cmr.ContactCalendar(public_holidays=self.public_holidays(when))
 
-    def _context(self, decider: AnyDecider, now: datetime) -> DecideContext[Any]:
+    def _context(
+        self, decider: AnyDecider, now: datetime, *, internal: bool = False
+    ) -> DecideContext[Any]:
         return DecideContext(
-            now=now, config=self.config_for(decider), public_holidays=self.public_holidays(now)
+            now=now,
+            config=self.config_for(decider),
+            public_holidays=self.public_holidays(now),
+            internal=internal,
         )
 
     # -- commands ---------------------------------------------------------------------------------
@@ -216,6 +221,15 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
         as long as the try took, at most 5 s), so writers that conflicted together do not retry
         together.
         """
+        return self._handle(command, retries=retries, internal=False)
+
+    def handle_for_policy(self, command: Command, *, retries: int = 0) -> Sequence[DomainEvent]:
+        """Record ``command`` on behalf of the library's own policies (the follow-up timer's
+        expiry, the safeguard reaction): the one path on which an actor may have the ``SYSTEM``
+        role. Not for applications: :meth:`handle` refuses ``SYSTEM`` actors."""
+        return self._handle(command, retries=retries, internal=True)
+
+    def _handle(self, command: Command, *, retries: int, internal: bool) -> Sequence[DomainEvent]:
         decider = decider_for(command)
         command = self._admitted(decider, command)
         aggregate_id = decider.id_of(command)
@@ -232,7 +246,8 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
             state = self._state_or_none(decider, aggregate_id)
             version = state.version if state is not None else 0
             try:
-                events = decider.decide(state, command, self._context(decider, now))
+                context = self._context(decider, now, internal=internal)
+                events = decider.decide(state, command, context)
                 self._check_stored_form(events)
                 new_state = decider.fold(events, state)
             except RuleViolation as refusal:
@@ -362,7 +377,7 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
             if command is None:
                 continue
             try:
-                events = decider.decide(state, command, self._context(decider, now))
+                events = decider.decide(state, command, self._context(decider, now, internal=True))
             except RuleViolation as refusal:
                 # A closed plan or case needs no flag; the refusal is logged, not recorded.
                 _log.info("safeguard not applied", target=target, rule_id=refusal.rule_id)
