@@ -1,17 +1,19 @@
 """Aggregates: state, commands, and the pure ``decide`` / ``evolve`` functions.
 
 Each aggregate is one :class:`Decider` value: :data:`MSP` (Managed Service Plans,
-:mod:`recoverycore.aggregates.msp`) and :data:`CASE` (case managed recovery,
-:mod:`recoverycore.aggregates.cmr`). :data:`DECIDERS` maps each one's command base class to it;
-:func:`decider_for` finds the Decider of a command, :func:`decider_of_kind` the Decider of an
-aggregate type name, and :func:`decider_of_event` the one whose histories hold an event.
+:mod:`recoverycore.aggregates.msp`), :data:`CASE` (case managed recovery,
+:mod:`recoverycore.aggregates.cmr`) and :data:`CUSTOMER` (the customer record,
+:mod:`recoverycore.aggregates.customer`: what belongs to the person across every plan and
+case). :data:`DECIDERS` maps each one's command base class to it; :func:`decider_for` finds the
+Decider of a command, :func:`decider_of_kind` the Decider of an aggregate type name, and
+:func:`decider_of_event` the one whose histories hold an event.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates import cmr, customer, msp
 from recoverycore.aggregates._decider import (
     Command,
     DecideContext,
@@ -28,12 +30,14 @@ from recoverycore.aggregates._decider import (
 )
 from recoverycore.aggregates._input import admit, check_command, invalid_command
 from recoverycore.aggregates.cmr import CASE
+from recoverycore.aggregates.customer import CUSTOMER
 from recoverycore.aggregates.msp import MSP
 from recoverycore.errors import UnknownCommand
 from recoverycore.events import DomainEvent
 
 __all__ = [
     "CASE",
+    "CUSTOMER",
     "DECIDERS",
     "MSP",
     "AnyDecider",
@@ -49,6 +53,7 @@ __all__ = [
     "admit",
     "check_command",
     "cmr",
+    "customer",
     "decide_with",
     "decider_for",
     "decider_of_event",
@@ -65,6 +70,7 @@ AnyDecider = Decider[Any, Any, Any, Any]
 DECIDERS: dict[type[Command], AnyDecider] = {
     msp.MspCommand: MSP,
     cmr.CaseCommand: CASE,
+    customer.CustomerCommand: CUSTOMER,
 }
 """Every aggregate recoverycore records, by its command base class."""
 

@@ -352,6 +352,9 @@ class DecideContext(Generic[K]):
     the customer has none yet: safety flags, restrictions in force, representatives, location."""
     related: Mapping[UUID, BaseModel] = field(default_factory=dict)
     """The current states of the customer's other plans and cases, by id."""
+    aggregate_id: UUID | None = None
+    """The aggregate's id where the application resolves it (a customer record's, found from the
+    CRN), else ``None`` (the Decider's ``id_of`` the command)."""
     internal: bool = False
     """Whether the command is recorded by the library's own policies (the follow-up timer, the
     safeguard reaction): only then may its actor have the ``SYSTEM`` role."""
@@ -359,8 +362,8 @@ class DecideContext(Generic[K]):
 
 @dataclass(frozen=True, slots=True)
 class FlagRequest:
-    """The safeguard policy's request to record a safety flag on one of a customer's other
-    records (X-R3, X-R4), as the aggregate's own flag command needs it."""
+    """A request to record (or clear) a flag of the customer's record on one of their plans or
+    cases (X-R3, X-R4), as the aggregate's own flag command needs it."""
 
     target_id: UUID
     flag: str
@@ -368,6 +371,9 @@ class FlagRequest:
     actor: Actor
     causation_id: UUID | None = None
     correlation_id: UUID | None = None
+    reasons: tuple[str, ...] = ()
+    flag_id: str = ""
+    """The flag's id on the target (a case names its flags; a plan names them by kind)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -403,6 +409,8 @@ class Decider(Generic[S, C, E, K]):
     flag_command: Callable[[S, FlagRequest], C | None]
     flags_in_force: Callable[[S], tuple[str, ...]]
     pauses_in_force: Callable[[S], tuple[BaseModel, ...]] = field(default=lambda _: ())
+    clear_command: Callable[[S, FlagRequest], C | None] = field(default=lambda _s, _r: None)
+    """The command that clears a flag the customer's record no longer has (``None``: none)."""
     state_topic: str = ""
     """The topic its snapshots name the state class by (by default the class's own): kept when
     the class moves, so stores stay readable by older and newer code alike."""

@@ -1,13 +1,14 @@
 """The persisted contract: frozen pydantic events with the common envelope.
 
 Submodules: :mod:`~recoverycore.events.msp` (Managed Service Plans),
-:mod:`~recoverycore.events.cmr` (case managed recovery), :mod:`~recoverycore.events.follow_ups`,
+:mod:`~recoverycore.events.cmr` (case managed recovery), :mod:`~recoverycore.events.customer`
+(the customer record), :mod:`~recoverycore.events.follow_ups`,
 :mod:`~recoverycore.events.safeguards` and :mod:`~recoverycore.events.vocabulary` (the words the
 aggregates and the views share). Event topics are the stored names of these classes: they never
 move.
 """
 
-from recoverycore.events import cmr, follow_ups, msp, safeguards, vocabulary
+from recoverycore.events import cmr, customer, follow_ups, msp, safeguards, vocabulary
 from recoverycore.events._crn import Crn, normalise_crn
 from recoverycore.events._envelope import (
     EARLIEST_DATE,
@@ -71,6 +72,7 @@ __all__ = [
     "Snapshot",
     "TextKind",
     "cmr",
+    "customer",
     "follow_ups",
     "msp",
     "normalise_crn",

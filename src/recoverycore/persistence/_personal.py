@@ -50,6 +50,7 @@ from pydantic import BaseModel
 
 from recoverycore.errors import KeyStoreMissing, PersonalDataErased
 from recoverycore.events import normalise_crn
+from recoverycore.events.customer import CUSTOMER_NAMESPACE
 from recoverycore.persistence._keys import (
     CustomerKey,
     KeyStore,
@@ -92,7 +93,7 @@ regardless: it moves the key store's generation, which every read checks."""
 _TOKEN = re.compile(r"(pii[12]):([0-9a-f]{32}):([A-Za-z0-9_-]+)")
 _PREFIX = "pii1:"
 _PREFIX_V2 = "pii2:"
-_CUSTOMER_NS = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
+_CUSTOMER_NS = CUSTOMER_NAMESPACE
 """The safeguard policy's customer namespace (``policies.safeguards.customer_id``)."""
 
 

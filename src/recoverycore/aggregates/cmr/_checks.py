@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from recoverycore.aggregates._decider import Decision
-from recoverycore.aggregates.cmr.commands import RecordVulnerabilityFlag
+from recoverycore.aggregates.cmr.commands import ClearVulnerabilityFlag, RecordVulnerabilityFlag
 from recoverycore.aggregates.cmr.state import (
     CASE_ROLES,
     LEADER_ROLES,
@@ -43,7 +43,7 @@ def _assigned(d: Decision, s: CaseState) -> None:
         # customer's records, may record a vulnerability flag on the case (X-R3, X-R4).
         or (
             actor.role in (Role.SOCIAL_WORKER, Role.SYSTEM)
-            and isinstance(d.command, RecordVulnerabilityFlag)
+            and isinstance(d.command, RecordVulnerabilityFlag | ClearVulnerabilityFlag)
         ),
         "CMR-R1",
         f"{actor.staff_id} ({actor.role.value}, {actor.team}) is not the case manager or team "

@@ -22,6 +22,7 @@ from recoverycore.aggregates.cmr.commands import (
     UpdateWlmActorRelationship,
 )
 from recoverycore.aggregates.cmr.state import CLOSURE_STEPS, CaseState
+from recoverycore.events import Role
 from recoverycore.events.cmr import (
     ActorRelationshipEnded,
     ArchiveConsiderationRequested,
@@ -200,7 +201,7 @@ def _clear_flag(s: CaseState, cmd: ClearVulnerabilityFlag, c: _Ctx) -> None:
     if flag.kind not in ENFORCEMENT_FLAGS:
         if cmd.actor.role not in c.config.flag_clearing_roles:
             _assigned(c.d, s)
-    else:
+    elif cmd.actor.role != Role.SYSTEM:  # SYSTEM: the customer's record cleared it
         _role(
             c.d,
             c.config.flag_clearing_roles,

@@ -5,7 +5,11 @@ from __future__ import annotations
 from recoverycore.aggregates._decider import DecideContext, Decider, FlagRequest
 from recoverycore.aggregates.msp._decide import decide
 from recoverycore.aggregates.msp._evolve import evolve
-from recoverycore.aggregates.msp.commands import MspCommand, RecordVulnerabilityFlag
+from recoverycore.aggregates.msp.commands import (
+    ClearVulnerabilityFlag,
+    MspCommand,
+    RecordVulnerabilityFlag,
+)
 from recoverycore.aggregates.msp.state import MspConfig, MspState
 from recoverycore.events.msp import MSP_EVENT_TYPES, MspEvent
 
@@ -31,6 +35,19 @@ def _plan_flag(state: MspState, request: FlagRequest) -> MspCommand | None:
     )
 
 
+def _plan_clear(state: MspState, request: FlagRequest) -> MspCommand | None:
+    if request.flag not in state.safety_flags or state.is_terminal:
+        return None
+    return ClearVulnerabilityFlag(
+        plan_id=request.target_id,
+        actor=request.actor,
+        flag=request.flag,
+        reasons=request.reasons,
+        causation_id=request.causation_id,
+        correlation_id=request.correlation_id,
+    )
+
+
 MSP: Decider[MspState, MspCommand, MspEvent, MspConfig] = Decider(
     kind="ManagedServicePlan",
     noun="plan",
@@ -43,6 +60,7 @@ MSP: Decider[MspState, MspCommand, MspEvent, MspConfig] = Decider(
     decide=_decide_plan,
     evolve=evolve,
     flag_command=_plan_flag,
+    clear_command=_plan_clear,
     state_topic="recoverycore.aggregates.msp:MspState",  # the topic of every snapshot since 0.1
     flags_in_force=lambda state: tuple(state.safety_flags),
 )
