@@ -28,7 +28,7 @@ class Rule(BaseModel):
     procedure: str
     source_step: str
     sources: tuple[str, ...]
-    applies_to: Literal["ManagedServicePlan", "CaseManagedRecovery", "Any"]
+    applies_to: Literal["ManagedServicePlan", "CaseManagedRecovery", "Customer", "Any"]
     assumption: bool = False
     setting: str | None = None
 
@@ -566,7 +566,8 @@ _CASE_RULES: tuple[Rule, ...] = (
     _cmr(
         "X-R6",
         "Phone and face-to-face contact Mon-Fri 7:30am-9pm and weekends 9am-9pm "
-        "(customer's local time), never on national public holidays.",
+        "(customer's local time, from the state on their record), never on national public "
+        "holidays or their state's.",
         "T2.S3",
         "ACCC",
         assumption=True,
@@ -581,8 +582,8 @@ _CASE_RULES: tuple[Rule, ...] = (
     ),
     _cmr(
         "X-R8",
-        "At most 3 actual contacts a week and 10 a month (SMS, voicemail, letters and "
-        "emails count); attempts are not excessive.",
+        "At most 3 actual contacts a week and 10 a month per customer, across all their "
+        "cases (SMS, voicemail, letters and emails count); attempts are not excessive.",
         "T2.S3",
         "ACCC §3",
         "ACCC §5",
@@ -616,7 +617,39 @@ _CASE_RULES: tuple[Rule, ...] = (
     ),
 )
 
-CATALOGUE: dict[str, Rule] = {r.id: r for r in (*_RULES, *_CASE_RULES)}
+_CUSTOMER_RULES: tuple[Rule, ...] = (
+    _cmr(
+        "X-R12",
+        "An MSP's servicing restrictions bind debt recovery too: a phone call, SMS, "
+        "voicemail or visit the MSP rules out (write only, single contact, face-to-face "
+        "restrictions) is made only by the MSP's OMC/PSSO; otherwise the customer is written to.",
+        "T2.S2",
+        "S-CMR T2.S2",
+        "S-MSP S1",
+        "OB-MSP-01",
+    ),
+    _cmr(
+        "X-R13",
+        "A customer with a Power of Attorney or nominee recorded for contact is contacted "
+        "through the representative, not directly (no pre-call SMS to the customer).",
+        "T2.S3",
+        "S-MSP S1",
+        "ACCC guideline (represented debtors)",
+    ),
+    Rule(
+        id="X-A4",
+        text="The customer's record: a flag id is used once; a flag is cleared with reasons; "
+        "a representative removed must be recorded; the location is an Australian state or "
+        "territory and an Australian time zone.",
+        procedure=MSP_PROC,
+        source_step=f"{MSP_PROC} S1-S2",
+        sources=("S-MSP S1", "S-MSP S2", "S-CMR T2.S2"),
+        applies_to="Customer",
+        assumption=True,
+    ),
+)
+
+CATALOGUE: dict[str, Rule] = {r.id: r for r in (*_RULES, *_CASE_RULES, *_CUSTOMER_RULES)}
 """Every rule recoverycore enforces, by id."""
 
 

@@ -99,7 +99,7 @@ def test_a_flag_on_the_msp_pauses_enforcement_on_the_customers_case(tmp_path: Pa
         runner.stop()
 
 
-def test_a_reaction_is_recorded_once_even_when_the_policy_processes_again(tmp_path: Path) -> None:
+def test_a_flag_is_applied_once_even_when_the_policies_process_again(tmp_path: Path) -> None:
     env = sqlite_env(tmp_path / "store.db")
     runner = run_policies(env)
     try:
@@ -121,12 +121,15 @@ def test_a_reaction_is_recorded_once_even_when_the_policy_processes_again(tmp_pa
     app.follow(policy.name, policy.notification_log)
     app.pull_and_process(policy.name)
     assert len(app.history(plan.plan_id)) == before
+    # The customer's record applied the flag in the command's own transaction: the policy
+    # has nothing left to ask for.
     requests = [
         n
         for n in policy.recorder.select_notifications(start=1, limit=1000)
         if n.topic.endswith(SafeguardReactionRequested.__name__)
     ]
-    assert len(requests) == 1
+    assert requests == []
+    assert app.plan(plan.plan_id).safety_flags == ("SUICIDE_SELF_HARM",)
 
 
 @pytest.mark.postgres

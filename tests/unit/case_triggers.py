@@ -15,12 +15,15 @@ from zoneinfo import ZoneInfo
 
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig, ContactCalendar, DayCount, Debt
 from recoverycore.events import Role
-from recoverycore.testing import CaseScenario, case_builder, case_staff
+from recoverycore.events.msp import ContactPoint
+from recoverycore.testing import CaseScenario, case_builder, case_staff, customer_builder
+from recoverycore.testing.customer import write_only
 
 __all__ = ["CASE_TRIGGERS", "SMS_BLOCKS", "CaseTrigger"]
 
 B = case_builder()
 SMS = case_builder(sms_subscribed=True)
+CUSTOMER = customer_builder()
 CaseTrigger = Callable[[], tuple[CaseScenario, CaseCommand]]
 
 
@@ -62,6 +65,22 @@ def _holiday_call() -> tuple[CaseScenario, CaseCommand]:
 def _fourth_contact_in_a_week() -> tuple[CaseScenario, CaseCommand]:
     """X-R8: two pre-call SMS and the Q190 this week; a fourth contact is refused."""
     return SMS.final_option_sent().at(SMS.day(3)), SMS.pre_call_sms()
+
+
+def _call_under_a_write_only_msp() -> tuple[CaseScenario, CaseCommand]:
+    """X-R12: the customer's MSP is write-only: the case manager may not phone them."""
+    omc = ContactPoint(role="OMC", staff_id="omc-1", name="Sam Omc", phone="1800 000 000")
+    day = B.day(0).date()
+    record = CUSTOMER.record(
+        restrictions=[write_only("plan-1", omc, day, date(day.year + 1, day.month, 1))]
+    )
+    return B.onboarded().at(B.day(0)).for_customer(record), B.contact_attempt()
+
+
+def _call_to_a_represented_customer() -> tuple[CaseScenario, CaseCommand]:
+    """X-R13: the customer has a Power of Attorney recorded for contact."""
+    record = CUSTOMER.record(CUSTOMER.representative())
+    return B.onboarded().at(B.day(0)).for_customer(record), B.contact_attempt()
 
 
 def _short_response_period() -> tuple[CaseScenario, CaseCommand]:
@@ -181,6 +200,8 @@ CASE_TRIGGERS: dict[str, CaseTrigger] = {
     "X-R9": lambda: (B.arranged().at(B.day(2)), B.contact_attempt()),
     "X-R10": _short_response_period,
     "X-R11": _wage_garnishee_on_an_unnotified_data_match,
+    "X-R12": _call_under_a_write_only_msp,
+    "X-R13": _call_to_a_represented_customer,
 }
 """For every case rule: a history and a command the rule refuses. (The pre-call SMS
 safeguards of X-R3 and X-R4 also record ``PreCallSmsBlocked``; see ``cmr/test_cmr_guards.py``.)"""

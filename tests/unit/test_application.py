@@ -71,7 +71,8 @@ class InterleavedApp(RecoveryApp):
     ) -> S | None:
         state = super()._state_or_none(decider, aggregate_id, version=version)
         # The other writer's own commands read the plan too: they must not interleave again.
-        if self.meanwhile and not self._interleaving:
+        # (Reading the customer's record does not count: the plan is what the writer races.)
+        if self.meanwhile and not self._interleaving and decider is MSP:
             self._interleaving = True
             try:
                 self.meanwhile.pop(0)()

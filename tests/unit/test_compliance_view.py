@@ -546,7 +546,7 @@ def test_pauses_and_flags_are_in_force_from_when_they_are_recorded_until_resumed
     office.record(b.day(0, 8, 0), p.record(crn=CRN))  # the customer also has a plan
     record_all(office, contacted_without_answer(b)[:5])
     office.record(b.day(1), b.pause())
-    office.record(b.day(2), b.flag())  # the safeguard policy flags the plan too
+    office.record(b.day(2), b.flag())  # the customer's record flags the plan too
     office.record(b.day(3), b.resume())
     office.record(b.day(4), b.clear_flag())
     view = office.view()
@@ -563,7 +563,7 @@ def test_pauses_and_flags_are_in_force_from_when_they_are_recorded_until_resumed
     }
     assert resumed.pauses == ()
     assert len(resumed.flags) == 2
-    assert [f.subject_type for f in cleared.flags] == ["ManagedServicePlan"]
+    assert cleared.flags == ()  # cleared on the customer's record: on every plan and case
 
 
 # -- one customer, one case, everyone ------------------------------------------------------------

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from recoverycore.events import DomainEvent, PersonalText, cmr, follow_ups, msp, normalise_crn
+from recoverycore.events import customer as customer_events
 from recoverycore.events import safeguards as safeguard_events
 from recoverycore.persistence import ERASED, PersonalData, is_token, personal_spec
 from recoverycore.persistence._keys import MemoryKeyStore
@@ -73,6 +74,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
                 "message_template_id",
                 "target_types",
                 "location",  # CaseFileFinalised: "case file" or "no case file"
+                "time_zone",  # CustomerLocationRecorded: an IANA zone such as Australia/Perth
             }
         )
     ),
@@ -97,6 +99,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
                 "fast_note_ref",
                 "linked_activity_ref",
                 "institution",
+                "representative_id",
             }
         )
     ),
@@ -113,6 +116,11 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
                 "source_aggregate_id",
                 "cause_event_id",
                 "targets",
+                "record_id",
+                "plan_id",
+                "raised_on",
+                "cleared_on",
+                "record_flag_id",
             }
         )
     ),
@@ -123,7 +131,7 @@ and views compute with, and without the customer's name, CRN and particulars the
 pseudonymous plan or case."""
 
 _ALLOWED = frozenset().union(*NOT_PERSONAL.values())
-_EVENT_MODULES = (msp, cmr, follow_ups, safeguard_events)
+_EVENT_MODULES = (msp, cmr, customer_events, follow_ups, safeguard_events)
 
 
 def _event_types() -> list[type[DomainEvent]]:

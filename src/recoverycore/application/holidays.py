@@ -52,6 +52,7 @@ __all__ = [
     "national_holidays",
     "national_public_holidays",
     "state_holidays",
+    "state_holidays_for",
 ]
 
 AUSTRALIAN_STATES: tuple[str, ...] = ("ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA")
@@ -136,6 +137,15 @@ def national_public_holidays(years: range) -> frozenset[date]:
 HOLIDAY_STATES = "RECOVERYCORE_HOLIDAY_STATES"
 """Environment variable: states whose public holidays count too (e.g. ``NSW,VIC``); by default
 only national public holidays block contact and are skipped in business days."""
+
+
+def state_holidays_for(years: range, state: str) -> frozenset[date]:
+    """The public holidays of one state or territory (with its own substitute days) in
+    ``years``: the customer's, when their record says where they live (X-R6)."""
+    found: set[date] = set()
+    for year in years:
+        found |= state_holidays(_subdivision(state), year)
+    return frozenset(found)
 
 
 def holidays_for(env: Mapping[str, str]) -> Callable[[range], frozenset[date]]:

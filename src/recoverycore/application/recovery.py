@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar, cast, overload
@@ -39,10 +40,12 @@ from recoverycore.aggregates import (
     invalid_command,
     msp,
 )
+from recoverycore.aggregates.customer import CustomerCommand, CustomerState
+from recoverycore.application._customers import CustomerRecords, Decided
 from recoverycore.application._following import SkipsUnreadable
 from recoverycore.application._startup import STORE_TIMEOUTS, StartsTogether, backoff
 from recoverycore.application.clock import Clock, SystemClock
-from recoverycore.application.holidays import holidays_for
+from recoverycore.application.holidays import holidays_for, state_holidays_for
 from recoverycore.errors import (
     AggregateIdInUse,
     AggregateNotFound,
@@ -83,7 +86,9 @@ class FollowerConflict(IntegrityError):
     recorded it first) after this application's events were committed."""
 
 
-class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
+class RecoveryApp(
+    CustomerRecords, ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]
+):
     """Records Managed Service Plans and case managed recoveries as events.
 
     It is an eventsourcing process application: policies follow its notification log, and it
@@ -138,6 +143,10 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
         if case_config is not None:
             self.configs[CASE] = case_config
         self._holidays = lru_cache(maxsize=8)(public_holidays or holidays_for(self.env))
+        self._state_holidays: Callable[[range, str], frozenset[date]] | None = (
+            None if public_holidays is not None else lru_cache(maxsize=32)(state_holidays_for)
+        )
+        """A state's own public holidays (left out when the application supplies its own)."""
         self.snapshot_interval = int(self.env.get(self.SNAPSHOT_INTERVAL) or 100)
 
     @classmethod
@@ -178,21 +187,37 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
     def case_config(self, config: cmr.CaseConfig) -> None:
         self.configs[CASE] = config
 
-    def public_holidays(self, when: datetime) -> frozenset[date]:
-        """The public holidays around ``when`` that the contact rules (X-R6) need."""
-        return self._holidays(range(when.year - 1, when.year + 2))
+    def public_holidays(self, when: datetime, *, state: str | None = None) -> frozenset[date]:
+        """The public holidays around ``when`` that the contact rules (X-R6) need: the national
+        ones, and those of the customer's ``state`` or territory when it is known."""
+        years = range(when.year - 1, when.year + 2)
+        found = self._holidays(years)
+        if state is not None and self._state_holidays is not None:
+            found = found | self._state_holidays(years, state)
+        return found
 
     def contact_calendar(self, when: datetime) -> cmr.ContactCalendar:
         """The public holidays around ``when`` as the case rules take them."""
         return cmr.ContactCalendar(public_holidays=self.public_holidays(when))
 
     def _context(
-        self, decider: AnyDecider, now: datetime, *, internal: bool = False
+        self,
+        decider: AnyDecider,
+        now: datetime,
+        *,
+        internal: bool = False,
+        customer: CustomerState | None = None,
+        related: Mapping[UUID, BaseModel] | None = None,
+        aggregate_id: UUID | None = None,
     ) -> DecideContext[Any]:
+        state = customer.state if customer is not None else None
         return DecideContext(
             now=now,
             config=self.config_for(decider),
-            public_holidays=self.public_holidays(now),
+            public_holidays=self.public_holidays(now, state=state),
+            customer=customer,
+            related=related or {},
+            aggregate_id=aggregate_id,
             internal=internal,
         )
 
@@ -232,7 +257,7 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
     def _handle(self, command: Command, *, retries: int, internal: bool) -> Sequence[DomainEvent]:
         decider = decider_for(command)
         command = self._admitted(decider, command)
-        aggregate_id = decider.id_of(command)
+        aggregate_id = self._id_of(decider, command)
         log = _log.bind(
             **{f"{decider.noun}_id": str(aggregate_id)},
             command=type(command).__name__,
@@ -243,29 +268,11 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
         while True:
             started = time.monotonic()
             now = self.clock()
-            state = self._state_or_none(decider, aggregate_id)
-            version = state.version if state is not None else 0
+            decided: Decided | None = None
             try:
-                context = self._context(decider, now, internal=internal)
-                events = decider.decide(state, command, context)
-                self._check_stored_form(events)
-                new_state = decider.fold(events, state)
-            except RuleViolation as refusal:
-                log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
-                raise
-            except AggregateNotFound:
-                log.info("command refused", outcome="not_found")
-                raise
-            except RecoveryCoreError:
-                raise
-            except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
-                # A value the command checks let through but an event cannot hold (or the
-                # stored form cannot keep): refused, typed, with nothing recorded.
-                invalid = invalid_command(error)
-                log.info("command refused", outcome="invalid", field=invalid.field)
-                raise invalid from error
-            try:
-                self.save(*events)
+                with self._unit_of_work():
+                    decided = self._decided(decider, command, now, internal=internal, log=log)
+                    self.save(*decided.all)
             except FollowerConflict:
                 # The events are committed; a policy run in this process lost a race for its
                 # own position with another process's policy. The command is done: deciding it
@@ -276,7 +283,8 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
                 log.warning("command not recorded", outcome="store_busy", error=str(busy))
                 raise StoreBusy(f"{decider.noun} {aggregate_id}", str(busy)) from busy
             except IntegrityError:
-                owner = self._other_owner(decider, aggregate_id) if state is None else None
+                new = decided is None or decided.version == 0
+                owner = self._other_owner(decider, aggregate_id) if new else None
                 if owner is not None:
                     # Retrying cannot help: the id is another aggregate's for good.
                     log.info("command refused", outcome="id_in_use", owner=owner.kind)
@@ -288,17 +296,55 @@ class RecoveryApp(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessAppl
                     took = time.monotonic() - started
                     time.sleep(backoff(attempt, base=max(0.01, took), cap=5.0))
                     continue
+                version = decided.version if decided is not None else 0
                 log.warning("command conflicted", outcome="conflict", version=version)
                 raise ConcurrentUpdateError(aggregate_id, version) from None
-            self._remember(new_state)
-            self._snapshot_if_due(decider, new_state, version)
+            assert decided is not None  # decided before anything could be recorded
+            events = decided.events
+            for state in (decided.state, *decided.states):
+                self._remember(state)
+            before = events[0].originator_version - 1 if events else 0
+            self._snapshot_if_due(decider, decided.state, before)
             log.info(
                 "command accepted",
                 outcome="accepted",
                 events=[type(e).__name__ for e in events],
-                version=events[-1].originator_version if events else version,
+                version=events[-1].originator_version if events else before,
+                also=len(decided.others),
             )
             return events
+
+    def _decided(
+        self, decider: AnyDecider, command: Command, now: datetime, *, internal: bool, log: Any
+    ) -> Decided:
+        try:
+            return self._decide_all(decider, command, now, internal=internal)
+        except RuleViolation as refusal:
+            log.info("command refused", outcome="refused", rule_id=refusal.rule_id)
+            raise
+        except AggregateNotFound:
+            log.info("command refused", outcome="not_found")
+            raise
+        except RecoveryCoreError:
+            raise
+        except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
+            # A value the command checks let through but an event cannot hold (or the stored
+            # form cannot keep): refused, typed, with nothing recorded.
+            invalid = invalid_command(error)
+            log.info("command refused", outcome="invalid", field=invalid.field)
+            raise invalid from error
+
+    def _unit_of_work(self) -> AbstractContextManager[None]:
+        """Keys and lookup rows made while deciding and recording one command are pending until
+        its events are recorded, and removed if they are not."""
+        personal = self.personal
+        return personal.unit_of_work() if personal is not None else nullcontext()
+
+    def _id_of(self, decider: AnyDecider, command: Command) -> UUID:
+        if isinstance(command, CustomerCommand):
+            return self.customer_id(command.crn) or decider.id_of(command)
+        found: UUID = decider.id_of(command)
+        return found
 
     def _admitted(self, decider: AnyDecider, command: C) -> C:
         """``command`` validated afresh (one built with ``model_construct`` or

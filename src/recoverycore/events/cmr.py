@@ -310,6 +310,8 @@ class ContactAttempted(CaseEvent):
     actual_contact: bool
     voicemail_left: bool = False
     note: PersonalStr
+    representative_id: str = ""
+    """The customer's representative contacted instead of the customer (X-R13)."""
 
 
 class LetterIssued(CaseEvent):

@@ -1,9 +1,12 @@
-"""The safeguard policy: a safety flag anywhere takes effect on every aggregate of the customer.
+"""The safeguard policy: which plans and cases belong to which customer, as its own log.
 
 Pure functions of recorded events. :func:`react` learns which plans and cases belong to which
-customer (CRN) and, when a suicide/self-harm or FDV-with-immediate-threat flag is recorded on
-one of them by an officer, asks for the same flag on the customer's other plans and cases. The
-flags that the reaction itself records (by :data:`SAFEGUARD_ACTOR`) cause no further reaction.
+customer (CRN). Safety flags themselves are the customer record's (``aggregates.customer``):
+recorded once on the person and applied to every plan and case by the application, in the same
+transaction, whatever the order in which the flag and each record were recorded. Earlier
+versions asked here for a flag on a customer's other records (``SafeguardReactionRequested``);
+such requests already recorded are still acted on (``RecoveryApp.policy``). :data:`SAFEGUARD_ACTOR`
+is who applies the customer's flags to a plan or case.
 
 The customer record's id is the application's to give (``customer_id``): a random id it finds
 through the key store, never one computed from the CRN here (a CRN-derived id could be tested
@@ -23,7 +26,6 @@ from recoverycore.events import msp as m
 from recoverycore.events.safeguards import (
     CustomerAggregateLinked,
     SafeguardEvent,
-    SafeguardReactionRequested,
 )
 
 __all__ = [
@@ -124,28 +126,11 @@ def react(
                 CustomerAggregateLinked, owner, owner_id(event.originator_id), 1, event, **fields
             ),
         ]
-    flag = _safety_flag(event)
-    if flag is None or event.actor == SAFEGUARD_ACTOR or customer is None:
-        return []
-    source = str(event.originator_id)
-    targets = [(a, t) for a, t in customer.members if a != source]
-    if not targets:
-        return []
-    return [
-        _event(
-            SafeguardReactionRequested,
-            customer,
-            customer.id,
-            1,
-            event,
-            crn=customer.crn,
-            flag=flag,
-            source_aggregate_id=source,
-            cause_event_id=str(event.event_id),
-            targets=tuple(a for a, _ in targets),
-            target_types=tuple(t for _, t in targets),
-        )
-    ]
+    # A safety flag is the customer record's now (recorded on it, or on a plan or case and
+    # carried to it in the same transaction, then applied to every plan and case of the
+    # customer): nothing is left to request. Requests recorded by earlier versions are still
+    # acted on by RecoveryApp.policy.
+    return []
 
 
 def _safety_flag(event: DomainEvent) -> str | None:

@@ -50,6 +50,7 @@ from recoverycore.testing.cmr import (
     case_staff,
     given_case,
 )
+from recoverycore.testing.customer import CustomerBuilder, customer_builder
 from recoverycore.testing.decider import Given, given_for
 from recoverycore.testing.msp import MspBuilder, Scenario, given, msp_builder
 
@@ -60,6 +61,7 @@ __all__ = [
     "CaseBuilder",
     "CaseCommandDefaults",
     "CaseScenario",
+    "CustomerBuilder",
     "Deciding",
     "Given",
     "MspBuilder",
@@ -68,6 +70,7 @@ __all__ = [
     "assert_refused",
     "case_builder",
     "case_staff",
+    "customer_builder",
     "given",
     "given_case",
     "given_for",

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from recoverycore.aggregates import cmr
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig, CaseState, ContactCalendar
+from recoverycore.aggregates.customer import CustomerState
 from recoverycore.errors import RuleViolation
 from recoverycore.events.cmr import CaseEvent
 from recoverycore.testing._cmr_defaults import DEFAULT_BUILDERS, CaseCommandDefaults, case_staff
@@ -63,6 +66,10 @@ class CaseScenario:
     now: datetime = CASE_EPOCH
     config: CaseConfig = field(default_factory=CaseConfig)
     calendar: ContactCalendar = field(default_factory=ContactCalendar)
+    customer: CustomerState | None = None
+    """The customer's record the next command is decided with (``None``: none yet)."""
+    related: tuple[BaseModel, ...] = ()
+    """The customer's other plans and cases (their states)."""
 
     @property
     def state(self) -> CaseState | None:
@@ -89,10 +96,21 @@ class CaseScenario:
         """The same history, with ``holidays`` as the national public holidays."""
         return self.with_calendar(ContactCalendar(public_holidays=frozenset(holidays)))
 
+    def for_customer(self, customer: CustomerState | None, *related: BaseModel) -> CaseScenario:
+        """The same history, decided with the customer's record ``customer`` and their other
+        plans' and cases' states ``related``."""
+        return replace(self, customer=customer, related=related)
+
     def when(self, command: CaseCommand) -> list[CaseEvent]:
         """The events ``command`` would record (raises :class:`RuleViolation` if refused)."""
         return cmr.decide(
-            self.state, command, now=self.now, config=self.config, calendar=self.calendar
+            self.state,
+            command,
+            now=self.now,
+            config=self.config,
+            calendar=self.calendar,
+            customer=self.customer,
+            related={getattr(r, "id"): r for r in self.related},  # noqa: B009
         )
 
     def refused(self, command: CaseCommand) -> RuleViolation:

@@ -49,6 +49,10 @@ class Given(Generic[S, C, E, K]):
     now: datetime = EPOCH
     config: K | None = None
     public_holidays: frozenset[date] = frozenset()
+    customer: BaseModel | None = None
+    """The customer's record (``recoverycore.aggregates.customer.CustomerState``) decided with."""
+    related: tuple[BaseModel, ...] = ()
+    """The customer's other plans' and cases' states."""
 
     @property
     def state(self) -> S | None:
@@ -67,10 +71,21 @@ class Given(Generic[S, C, E, K]):
         """The same history, with ``days`` as public holidays."""
         return replace(self, public_holidays=frozenset(days))
 
+    def for_customer(self, customer: BaseModel | None, *related: BaseModel) -> Given[S, C, E, K]:
+        """The same history, decided with the customer's record and their other plans' and
+        cases' states."""
+        return replace(self, customer=customer, related=related)
+
     def when(self, command: C) -> list[E]:
         """The events ``command`` records (or the :class:`RuleViolation` it raises)."""
         config = self.config if self.config is not None else self.decider.default_config()
-        context = DecideContext(now=self.now, config=config, public_holidays=self.public_holidays)
+        context = DecideContext(
+            now=self.now,
+            config=config,
+            public_holidays=self.public_holidays,
+            customer=self.customer,
+            related={getattr(r, "id"): r for r in self.related},  # noqa: B009
+        )
         return self.decider.decide(self.state, command, context)
 
     def refused(self, command: C) -> RuleViolation:

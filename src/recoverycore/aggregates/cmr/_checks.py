@@ -5,10 +5,13 @@ hours and frequency (X-R6, X-R8).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta, tzinfo
+from uuid import UUID
 
-from recoverycore.aggregates._decider import Decision
+from pydantic import BaseModel
+
+from recoverycore.aggregates._decider import Decision, time_zone
 from recoverycore.aggregates.cmr.commands import ClearVulnerabilityFlag, RecordVulnerabilityFlag
 from recoverycore.aggregates.cmr.state import (
     CASE_ROLES,
@@ -17,18 +20,39 @@ from recoverycore.aggregates.cmr.state import (
     CaseState,
     ContactCalendar,
 )
+from recoverycore.aggregates.customer.state import CustomerState
 from recoverycore.events import Role
 from recoverycore.events.vocabulary import ATTEMPT_CHANNELS
 
 
 class _Ctx:
-    """What a handler needs besides the state and the command."""
+    """What a handler needs besides the state and the command: the customer's record and
+    their other plans and cases, as the application supplies them."""
 
-    def __init__(self, d: Decision, config: CaseConfig, calendar: ContactCalendar) -> None:
+    def __init__(
+        self,
+        d: Decision,
+        config: CaseConfig,
+        calendar: ContactCalendar,
+        customer: CustomerState | None = None,
+        related: Mapping[UUID, BaseModel] | None = None,
+    ) -> None:
         self.d = d
         self.config = config
         self.calendar = calendar
+        self.customer = customer
+        self.related = related or {}
         self.today = d.local_date()
+
+    @property
+    def customer_zone(self) -> tzinfo:
+        """The customer's own time zone (their record's location), else the procedure's."""
+        if self.customer is not None and self.customer.time_zone:
+            return time_zone(self.customer.time_zone)
+        return self.d.zone
+
+    def other_cases(self) -> list[CaseState]:
+        return [r for r in self.related.values() if isinstance(r, CaseState)]
 
 
 _APS_ORDER = ("APS1", "APS2", "APS3", "APS4", "APS5", "APS6", "EL1", "EL2", "SES")
@@ -146,7 +170,9 @@ def _contact_allowed(
 ) -> None:
     """X-R6 (hours), X-R8 (frequency) and X-R9 (while an arrangement is in place)."""
     d, config = c.d, c.config
-    local = d.occurred_at.astimezone(d.zone)
+    local = d.occurred_at.astimezone(c.customer_zone)
+    if channel in _BY_RESTRICTION_OR_REPRESENTATIVE:
+        _restrictions_allow(c, channel, local.date())
     if counts_for_hours and channel in ("PHONE", "FACE_TO_FACE", "SMS", "VOICEMAIL"):
         start, end = (
             config.weekday_contact_hours if local.weekday() < 5 else config.weekend_contact_hours
@@ -164,9 +190,11 @@ def _contact_allowed(
             f"contact hours ({start:%H:%M}-{end:%H:%M}, customer's local time).",
             f"Contact the customer between {start:%H:%M} and {end:%H:%M}.",
         )
+    # Counted per customer: the contacts recorded on their other cases count too.
+    contacts = [*s.contacts, *(x for other in c.other_cases() for x in other.contacts)]
     if actual:
-        week = [x for x in s.contacts if x.actual and local - x.at < timedelta(days=7)]
-        month = [x for x in s.contacts if x.actual and local - x.at < timedelta(days=30)]
+        week = [x for x in contacts if x.actual and local - x.at < timedelta(days=7)]
+        month = [x for x in contacts if x.actual and local - x.at < timedelta(days=30)]
         d.require(
             len(week) < config.max_actual_contacts_per_week,
             "X-R8",
@@ -184,12 +212,56 @@ def _contact_allowed(
     else:
         today = [
             x
-            for x in s.contacts
-            if x.channel in ATTEMPT_CHANNELS and x.at.astimezone(d.zone).date() == local.date()
+            for x in contacts
+            if x.channel in ATTEMPT_CHANNELS
+            and x.at.astimezone(c.customer_zone).date() == local.date()
         ]
         d.require(
             len(today) < config.max_attempts_per_day,
             "X-R8",
             f"{len(today)} contact attempts have already been made today; more would be excessive.",
             "Try again on another day.",
+        )
+
+
+_BY_RESTRICTION_OR_REPRESENTATIVE = frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"})
+# Which recovery contact each MSP restriction rules out (X-R12): writing is always open.
+_FORBIDDEN: dict[str, frozenset[str]] = {
+    "WRITE_ONLY": frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"}),
+    "SINGLE_CONTACT_OMC_PSSO": frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"}),
+    "FULL_FACE_TO_FACE": frozenset({"FACE_TO_FACE"}),
+    "PARTIAL_FACE_TO_FACE": frozenset({"FACE_TO_FACE"}),
+    "PHONE_ONLY": frozenset({"FACE_TO_FACE"}),
+}
+_CHANNEL_WORDS = {
+    "PHONE": "phone call",
+    "SMS": "SMS",
+    "VOICEMAIL": "voicemail",
+    "FACE_TO_FACE": "face-to-face contact",
+}
+
+
+def _restrictions_allow(c: _Ctx, channel: str, day: date) -> None:
+    """X-R12: an MSP's servicing restrictions bind debt recovery too. Contact the MSP rules
+    out goes through its OMC/PSSO (who may make it) or is made in writing."""
+    if c.customer is None:
+        return
+    actor = c.d.command.actor
+    for plan in c.customer.restrictions_on(day):
+        kinds = sorted(
+            r.kind for r in plan.restrictions if channel in _FORBIDDEN.get(r.kind, frozenset())
+        )
+        if not kinds:
+            continue
+        c.d.applied("X-R12")
+        contact = plan.channel
+        named = ", ".join(k.replace("_", " ").lower() for k in kinds)
+        c.d.require(
+            actor.staff_id == contact.staff_id,
+            "X-R12",
+            f"The customer's MSP {plan.plan_id} ({named}, in force "
+            f"{plan.start_date.isoformat()} to {plan.end_date.isoformat()}) rules out a "
+            f"{_CHANNEL_WORDS[channel]} from debt recovery.",
+            f"Write to the customer, or go through their {contact.role} {contact.name} "
+            f"({contact.staff_id}, {contact.phone}).",
         )

@@ -3,10 +3,11 @@ and :func:`decide` (the shared skeleton, :func:`~recoverycore.aggregates._decide
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar, cast
+from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from recoverycore.aggregates._decider import (
     Command,
@@ -31,6 +32,7 @@ from recoverycore.aggregates.cmr.state import (
     CaseState,
     ContactCalendar,
 )
+from recoverycore.aggregates.customer.state import CustomerState
 from recoverycore.events.cmr import PROCEDURE, CaseEvent
 
 CC = TypeVar("CC", bound=CaseCommand)
@@ -91,6 +93,8 @@ def decide(
     now: AwareDatetime,
     config: CaseConfig = DEFAULT_CONFIG,
     calendar: ContactCalendar = NO_HOLIDAYS,
+    customer: CustomerState | None = None,
+    related: Mapping[UUID, BaseModel] | None = None,
 ) -> list[CaseEvent]:
     """The events ``command`` records on the case, or :class:`RuleViolation` if refused."""
     events = decide_with(
@@ -102,6 +106,6 @@ def decide(
         version=state.version if state else 0,
         now=now,
         zone=time_zone(config.time_zone),
-        context=lambda d: _Ctx(d, config, calendar),
+        context=lambda d: _Ctx(d, config, calendar, customer, related),
     )
     return cast(list[CaseEvent], events)

@@ -148,6 +148,9 @@ class RecordContactAttempt(CaseCommand):
     third_party_has_authority: bool = False
     purpose: Literal["RECOVERY", "DEBTOR_REQUESTED", "BETTER_ALTERNATIVE", "DEFAULT"] = "RECOVERY"
     note: str = ""
+    representative_id: Ref = ""
+    """The representative contacted (on the customer's record) instead of the customer, when
+    the customer is represented (X-R13); "" for the customer themselves."""
 
 
 # -- letters: Q164 and Q190 (Table 2), QSS40, Q289 and Q609 (Table 3), the DPO warning (Table 4)

@@ -48,6 +48,15 @@ def _allocate(s: None, cmd: AllocateCase, c: _Ctx) -> None:
         "The customer is already case managed.",
         "Refer to the case manager named in the customer's DOA DOC.",
     )
+    # One open case per customer (C1: "customer not already case managed"), whoever knows it.
+    open_case = next((o for o in c.other_cases() if not o.is_terminal), None)
+    which = f"{open_case.id}, {open_case.case_manager_id}, {open_case.team}" if open_case else ""
+    c.d.require(
+        open_case is None,
+        "CMR-A1",
+        f"The customer already has an open case ({which}).",
+        "Refer to that case's manager (named in the customer's DOA DOC), or close it first.",
+    )
     c.d.require(
         bool(cmd.debts),
         "CMR-A2",

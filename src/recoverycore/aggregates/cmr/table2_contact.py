@@ -86,6 +86,7 @@ def _pre_call_sms(s: CaseState, cmd: SendPreCallSms, c: _Ctx) -> None:
         "Make the contact attempt without a pre-call SMS.",
     )
     c.d.applied("X-R3", "X-R4")
+    _not_represented(c, "send the customer a pre-call SMS")
     if (blocked := _sms_blocked_by(s)) is not None:
         c.d.emit(PreCallSmsBlocked, rule_id=blocked[0], detail=blocked[1])
         return
@@ -141,7 +142,21 @@ def _contact_attempt(s: CaseState, cmd: RecordContactAttempt, c: _Ctx) -> None:
             "they ask, a better alternative is proposed, or they default.",
             "Give the purpose of the contact (debtor requested, better alternative, default).",
         )
-    if cmd.channel == "PHONE" and s.sms_subscribed and _sms_blocked_by(s) is None:
+    if cmd.representative_id:
+        d.require(
+            c.customer is not None and c.customer.representative(cmd.representative_id) is not None,
+            "X-R13",
+            f"No representative {cmd.representative_id} is recorded on the customer's record.",
+            "Record the representative on the customer's record (RecordRepresentative) first.",
+        )
+    elif cmd.channel in ("PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE", "EMAIL"):
+        _not_represented(c, f"contact the customer directly ({cmd.channel.lower()})")
+    if (
+        cmd.channel == "PHONE"
+        and not cmd.representative_id
+        and s.sms_subscribed
+        and _sms_blocked_by(s) is None
+    ):
         d.require(
             s.pre_call_sms_pending,
             "CMR-A3",
@@ -169,6 +184,20 @@ def _contact_attempt(s: CaseState, cmd: RecordContactAttempt, c: _Ctx) -> None:
         actual_contact=actual,
         voicemail_left=cmd.voicemail_left,
         note=cmd.note,
+        representative_id=cmd.representative_id,
+    )
+
+
+def _not_represented(c: _Ctx, doing: str) -> None:
+    """X-R13: a customer with a POA or nominee recorded for contact is contacted through them."""
+    through = c.customer.contact_representatives() if c.customer is not None else ()
+    named = ", ".join(f"{r.kind} {r.representative_id}" for r in through)
+    c.d.require(
+        not through,
+        "X-R13",
+        f"The customer is represented ({named}): recovery does not {doing}.",
+        "Contact the representative instead (RecordContactAttempt with representative_id), "
+        "or write to the customer.",
     )
 
 
