@@ -46,7 +46,12 @@ from recoverycore.testing import (
 
 B = msp_builder()
 C = customer_builder()
-Trigger = Callable[[], tuple[Scenario, msp.MspCommand] | tuple[CaseScenario, CaseCommand]]
+Trigger = Callable[
+    [],
+    tuple[Scenario, msp.MspCommand]
+    | tuple[CaseScenario, CaseCommand]
+    | tuple[Given[Any, Any, Any, Any], Any],
+]
 
 
 def draft(b: MspBuilder = B) -> Scenario:
