@@ -171,8 +171,7 @@ def _contact_allowed(
     """X-R6 (hours), X-R8 (frequency) and X-R9 (while an arrangement is in place)."""
     d, config = c.d, c.config
     local = d.occurred_at.astimezone(c.customer_zone)
-    if channel in _BY_RESTRICTION_OR_REPRESENTATIVE:
-        _restrictions_allow(c, channel, local.date())
+    _restrictions_allow(c, channel, local.date())
     if counts_for_hours and channel in ("PHONE", "FACE_TO_FACE", "SMS", "VOICEMAIL"):
         start, end = (
             config.weekday_contact_hours if local.weekday() < 5 else config.weekend_contact_hours
@@ -180,7 +179,9 @@ def _contact_allowed(
         d.require(
             local.date() not in c.calendar.public_holidays,
             "X-R6",
-            f"{local:%A %d %B %Y} is a national public holiday: no contact.",
+            f"{local:%A %d %B %Y} is a public holiday "
+            f"{f'in {c.customer.state}' if c.customer and c.customer.state else 'nationally'}"
+            ": no contact.",
             "Contact the customer on another day.",
         )
         d.require(
@@ -244,7 +245,7 @@ _CHANNEL_WORDS = {
 def _restrictions_allow(c: _Ctx, channel: str, day: date) -> None:
     """X-R12: an MSP's servicing restrictions bind debt recovery too. Contact the MSP rules
     out goes through its OMC/PSSO (who may make it) or is made in writing."""
-    if c.customer is None:
+    if c.customer is None or channel not in _BY_RESTRICTION_OR_REPRESENTATIVE:
         return
     actor = c.d.command.actor
     for plan in c.customer.restrictions_on(day):

@@ -15,6 +15,7 @@ from recoverycore.aggregates.cmr._checks import (
     _Ctx,
     _debts_known,
     _reasons,
+    _restrictions_allow,
 )
 from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
@@ -124,6 +125,8 @@ def _contact_attempt(s: CaseState, cmd: RecordContactAttempt, c: _Ctx) -> None:
         "authority.",
         "Discuss the debt only with the customer or someone they have authorised.",
     )
+    # The customer's MSP first: it may rule the channel out altogether (X-R12).
+    _restrictions_allow(c, cmd.channel, d.occurred_at.astimezone(c.customer_zone).date())
     if cmd.channel == "FACE_TO_FACE":
         phone_attempts = sum(1 for x in s.contacts if x.channel == "PHONE")
         d.require(
