@@ -125,6 +125,17 @@ def _contact_attempt(s: CaseState, cmd: RecordContactAttempt, c: _Ctx) -> None:
         "authority.",
         "Discuss the debt only with the customer or someone they have authorised.",
     )
+    if cmd.channel == "SMS":
+        # An SMS as the contact itself is held to the pre-call SMS's safeguards (X-R3, X-R4).
+        blocked = _sms_blocked_by(s)
+        d.applied("X-R3", "X-R4")
+        d.require(
+            blocked is None,
+            blocked[0] if blocked else "X-R3",
+            blocked[1] if blocked else "",
+            "Contact the customer another way (a call, or in writing) and follow the "
+            "safeguarding procedure.",
+        )
     # The customer's MSP first: it may rule the channel out altogether (X-R12).
     _restrictions_allow(c, cmd.channel, d.occurred_at.astimezone(c.customer_zone).date())
     if cmd.channel == "FACE_TO_FACE":
