@@ -19,8 +19,14 @@ import structlog
 
 from recoverycore import RecoveryApp, RuleViolation, SimulatedClock, msp
 from recoverycore.aggregates import CUSTOMER
+from recoverycore.events.cmr import ContactAttempted, PreCallSmsBlocked
 from recoverycore.events.customer import CustomerFlagRecorded
-from recoverycore.events.msp import Restriction
+from recoverycore.events.msp import (
+    MspSmsBlocked,
+    MspVulnerabilityFlagCleared,
+    MspVulnerabilityFlagRecorded,
+    Restriction,
+)
 from recoverycore.persistence import sqlite_env
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 from recoverycore.testing import case_builder, customer_builder, msp_builder
@@ -115,12 +121,18 @@ def test_a_flag_on_a_case_blocks_the_sms_of_an_msp_recorded_later(app: RecoveryA
     blocked = app.handle(office.plan.sms())
 
     assert [type(e).__name__ for e in blocked] == ["MspSmsBlocked"]
+    assert isinstance(blocked[0], MspSmsBlocked)
     assert blocked[0].rule_id == "MSP-R6"
-    applied = [e for e in app.history(office.plan.plan_id) if "Flag" in type(e).__name__]
+    applied = [
+        e
+        for e in app.history(office.plan.plan_id)
+        if isinstance(e, MspVulnerabilityFlagRecorded | MspVulnerabilityFlagCleared)
+    ]
     assert [(type(e).__name__, e.actor) for e in applied] == [
         ("MspVulnerabilityFlagRecorded", SAFEGUARD_ACTOR)
     ]
     # Where it came from: the customer's flag, raised while working on the case.
+    assert isinstance(applied[0], MspVulnerabilityFlagRecorded)
     assert str(office.case.case_id) in applied[0].source
     assert "customer record" in applied[0].source
 
@@ -138,6 +150,7 @@ def test_a_flag_on_an_msp_blocks_the_pre_call_sms_of_a_case_allocated_the_next_d
     events = app.handle(office.case.pre_call_sms())
 
     assert [type(e).__name__ for e in events] == ["PreCallSmsBlocked"]
+    assert isinstance(events[0], PreCallSmsBlocked)
     assert events[0].rule_id == "X-R3"
     assert "SUICIDE_SELF_HARM" in app.case(office.case.case_id).flag_kinds()
 
@@ -259,6 +272,7 @@ def test_a_represented_customer_is_contacted_through_the_representative(app: Rec
 
     assert refusal.rule_id == "X-R13"
     assert "POA-1" in refusal.reason
+    assert isinstance(events[0], ContactAttempted)
     assert events[0].representative_id == "POA-1"
 
 

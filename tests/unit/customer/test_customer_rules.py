@@ -14,6 +14,7 @@ import pytest
 
 from recoverycore.aggregates import CUSTOMER, MSP
 from recoverycore.aggregates.customer import (
+    CustomerFlagCleared,
     CustomerFlagRecorded,
     CustomerRegistered,
     RestrictionsInForce,
@@ -41,6 +42,7 @@ def test_the_first_command_on_a_customer_opens_their_record() -> None:
     events = given_for(CUSTOMER).when(C.flag())
 
     assert [type(e).__name__ for e in events] == ["CustomerRegistered", "CustomerFlagRecorded"]
+    assert isinstance(events[0], CustomerRegistered)
     assert events[0].crn == "311204557J"  # the CRN as the procedures write it, normalised
 
 
@@ -56,6 +58,7 @@ def test_a_suicide_flag_is_cleared_only_by_a_social_worker_or_decision_maker_wit
     assert scenario.refused(C.clear(actor=staff(Role.CASE_MANAGER))).rule_id == "X-R3"
     assert scenario.refused(C.clear(reasons=())).rule_id == "X-A4"
     [cleared] = scenario.when(C.clear())
+    assert isinstance(cleared, CustomerFlagCleared)
     assert cleared.flag_id == "F-1"
 
 
