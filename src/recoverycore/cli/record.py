@@ -35,6 +35,12 @@ from recoverycore.cli.demo import (
     run_case_demo,
     run_demo,
 )
+from recoverycore.cli.demo_customer import (
+    DEMO_CUSTOMER_CASE_ID,
+    DEMO_CUSTOMER_START,
+    customer_standing,
+    run_customer_demo,
+)
 from recoverycore.rules import CATALOGUE
 
 
@@ -110,8 +116,8 @@ def _case_standing(recovery: RecoveryApp, case_id: UUID) -> str:
 
 @app.command("demo")
 def demo_command(db: DbOption = None) -> None:
-    """Record the example MSP and the example case end to end, with the policies following,
-    and print their histories and follow-ups (safe to run again)."""
+    """Record the example MSP, the example case and one customer across a plan and a case, with
+    the policies following, and print their histories and follow-ups (safe to run again)."""
     runner = run_policies(resolve_store_env(db))
     try:
         recovery = runner.get(RecoveryApp)
@@ -145,7 +151,19 @@ def demo_command(db: DbOption = None) -> None:
             standing=_case_standing,
         )
 
-        console.rule("3. Follow-ups: scheduled, satisfied, cancelled, and due as the clock moves")
+        _record_and_show(
+            recovery,
+            "3. One customer across a plan and a case (the customer record)",
+            run_customer_demo,
+            DEMO_CUSTOMER_START,
+            follow_ups.tick,
+            subject_id=DEMO_CUSTOMER_CASE_ID,
+            noun="case",
+            title="case",
+            standing=customer_standing,
+        )
+
+        console.rule("4. Follow-ups: scheduled, satisfied, cancelled, and due as the clock moves")
         for subject, title in ((DEMO_PLAN_ID, "MSP"), (DEMO_CASE_ID, "case")):
             print_follow_ups(follow_ups.follow_ups_of(subject), f"Follow-ups of the {title}")
         console.print(

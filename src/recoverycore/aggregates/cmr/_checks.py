@@ -266,3 +266,12 @@ def _restrictions_allow(c: _Ctx, channel: str, day: date) -> None:
             f"Write to the customer, or go through their {contact.role} {contact.name} "
             f"({contact.staff_id}, {contact.phone}).",
         )
+
+
+def _through_the_msp_contact(c: _Ctx, day: date) -> bool:
+    """Whether the actor is the OMC/PSSO of an MSP in force for the customer: the one through
+    whom contact the MSP rules out for others is made (X-R12)."""
+    if c.customer is None:
+        return False
+    staff_id = c.d.command.actor.staff_id
+    return any(plan.channel.staff_id == staff_id for plan in c.customer.restrictions_on(day))

@@ -11,11 +11,13 @@ from typing import Any
 
 from recoverycore.aggregates.cmr._checks import (
     _aps_at_least,
+    _assigned,
     _contact_allowed,
     _Ctx,
     _debts_known,
     _reasons,
     _restrictions_allow,
+    _through_the_msp_contact,
 )
 from recoverycore.aggregates.cmr._decide import _handles
 from recoverycore.aggregates.cmr.commands import (
@@ -103,9 +105,12 @@ def _pre_call_sms(s: CaseState, cmd: SendPreCallSms, c: _Ctx) -> None:
 _ACTUAL = frozenset({"ENGAGED", "CALLBACK_REQUESTED", "REFUSED"})
 
 
-@_handles(RecordContactAttempt, "T2.S3")
+@_handles(RecordContactAttempt, "T2.S3", case_team=False)
 def _contact_attempt(s: CaseState, cmd: RecordContactAttempt, c: _Ctx) -> None:
     d = c.d
+    # CMR-R1, except for the OMC/PSSO of an MSP in force: contact goes through them (X-R12).
+    if not _through_the_msp_contact(c, d.occurred_at.astimezone(c.customer_zone).date()):
+        _assigned(d, s)
     d.require(
         bool(cmd.note.strip()),
         "CMR-A2",
