@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from recoverycore.aggregates import CUSTOMER, MSP
+from recoverycore.aggregates import CASE, CUSTOMER, MSP
 from recoverycore.aggregates.customer import (
     CustomerFlagCleared,
     CustomerFlagRecorded,
@@ -195,3 +195,19 @@ def test_a_flag_recorded_event_names_where_it_was_raised() -> None:
     assert isinstance(flag, CustomerFlagRecorded)
     assert (flag.flag_id, flag.raised_on) == ("F-2", "")
     assert date.fromisoformat("2026-03-02") == flag.occurred_at.date()
+
+
+def test_a_flag_raised_under_a_long_id_gets_a_customer_id_every_record_can_hold() -> None:
+    long_id = "F-" + "9" * 190
+    events = list(B.onboarded().then(B.flag(flag_id=long_id)).events)
+    after = CASE.fold(events)
+    before = CASE.fold(events[:-1])
+    assert after is not None
+
+    customer = record_consequences(
+        None, customer_id=C.customer_id, crn=C.crn, before=before, after=after, events=events[-1:]
+    )
+
+    [flag] = [e for e in customer if isinstance(e, CustomerFlagRecorded)]
+    assert len(flag.flag_id) <= 100
+    assert flag.record_flag_id == long_id

@@ -12,6 +12,7 @@ results in the same transaction as the command that caused them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -77,6 +78,14 @@ class _Emitter:
         )
 
 
+def _customer_flag_id(record_id: str, on_record: str, version: int) -> str:
+    """The customer's id of a flag raised on a plan or case: short enough to be the flag's id
+    on every other record too (an identifier is at most 200 characters)."""
+    if len(on_record) > 64:
+        on_record = hashlib.sha256(on_record.encode()).hexdigest()[:16]
+    return f"{record_id}:{on_record}" + (f":{version}" if version else "")
+
+
 def _kind_of(state: BaseModel) -> RecordKind:
     return "ManagedServicePlan" if isinstance(state, MspState) else "CaseManagedRecovery"
 
@@ -131,7 +140,7 @@ def record_consequences(
                 out.emit(
                     CustomerFlagRecorded,
                     "S-MSP S2, S-CMR T2.S2",
-                    flag_id=f"{record_id}:{flag_id}",
+                    flag_id=_customer_flag_id(record_id, flag_id, 0),
                     kind=kind,
                     source=f"recorded on {record_id} before customer records",
                     raised_on=record_id,
@@ -151,7 +160,7 @@ def record_consequences(
                 f.kind == kind for f in flags
             ):
                 continue  # the customer already has this flag in force
-            flag_id = f"{record_id}:{on_record}:{event.originator_version}"
+            flag_id = _customer_flag_id(record_id, on_record, event.originator_version)
             out.emit(
                 CustomerFlagRecorded,
                 event.procedure_ref,
