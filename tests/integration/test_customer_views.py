@@ -18,11 +18,13 @@ from uuid import uuid4
 import pytest
 import structlog
 from rich.console import Console
+from typer.testing import CliRunner
 
 from recoverycore import ReadModels, RecoveryApp, SimulatedClock, msp
 from recoverycore.aggregates.customer import CustomerState
 from recoverycore.application import verify
 from recoverycore.cli import _tables
+from recoverycore.cli import app as cli
 from recoverycore.errors import NotAPlanOrCase
 from recoverycore.events import normalise_crn
 from recoverycore.events.msp import Restriction
@@ -124,6 +126,10 @@ def test_every_view_reads_the_customer_records_events(
             positions = models.view(name).positions()
             assert positions["RecoveryCore"] == logged, name
         rebuilt = models.rebuild()
+        # Personal fields stay as stored: the customer's CRN is its token in the views' rows.
+        for name in ("workload", "compliance"):
+            [stored] = models.view(name).select(f"SELECT crn FROM {{p}}{name}_customers")
+            assert stored["crn"] not in (CRN, normalise_crn(CRN))
     assert all(r.events["RecoveryCore"] == logged for r in rebuilt.values())
 
 
@@ -319,6 +325,33 @@ def test_the_workload_and_compliance_tables_show_the_customer_level_in_80_column
     assert str(office.plan.plan_id) in text
     assert "not notified in writing" in text.lower()
     assert "informed" in text.lower()
+
+
+def test_the_command_line_audits_a_customer_record_and_refuses_to_report_it(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store.db"
+    env = sqlite_env(store)
+    with RecoveryApp(env=env) as app:
+        office = Office(app, env)
+        office.at(0, 9)
+        office.allocate()
+        app.handle(office.customer.flag(kind="SUICIDE_SELF_HARM", flag_id="F-1"))
+        customer_id = str(app.customer_id(CRN))
+    runner = CliRunner()
+
+    audited = runner.invoke(cli, ["audit", customer_id, "--db", str(store)])
+    reported = runner.invoke(cli, ["report", customer_id, "--db", str(store)])
+    everyone = runner.invoke(cli, ["compliance", "--db", str(store), "-f", "json"])
+
+    assert audited.exit_code == 0, audited.output
+    assert "CustomerFlagRecorded" in audited.output
+    assert "flags in force: SUICIDE_SELF_HARM" in audited.output
+    assert reported.exit_code == 1
+    assert "customer record, not a plan or case" in " ".join(reported.output.split())
+    assert "Traceback" not in reported.output
+    [customer] = Compliance.model_validate_json(everyone.output).customers
+    assert customer.customer_id == customer_id
 
 
 def test_the_json_schemas_describe_the_new_fields() -> None:

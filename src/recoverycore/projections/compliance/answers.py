@@ -226,9 +226,10 @@ class Compliance(BaseModel):
     garnishees: tuple[GarnisheeRecord, ...]
     breaches: tuple[ComplianceBreach, ...]
     customers: tuple[CustomerRecord, ...] = ()
-    """Each customer's record at ``as_of``: their plans and cases, and the flags and MSP
-    restrictions (with the OMC/PSSO) in force on the person, which bind every plan and case of
-    theirs."""
+    """The customer's record at ``as_of`` (for one customer, or the customer of one plan or
+    case; asked of everyone, every customer with a flag or MSP restriction in force): their
+    plans and cases, and the flags and MSP restrictions (with the OMC/PSSO) in force on the
+    person, which bind every plan and case of theirs."""
     not_notified_in_writing: tuple[UnnotifiedPlan, ...] = ()
     """Plans in force never sent to the customer in writing (no ``MspLetterSent``)."""
     informed_date_missing: tuple[UnnotifiedPlan, ...] = ()

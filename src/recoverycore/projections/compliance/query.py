@@ -122,18 +122,14 @@ def compliance(
                 key=lambda b: (b.crn or "", b.subject_id, b.version, b.rule_id, b.detail),
             )
         ),
-        customers=_customers(view, as_of, params, crn, subject_id),
+        customers=_customers(view, as_of, crn, subject_id),
         not_notified_in_writing=not_written,
         informed_date_missing=not_informed,
     )
 
 
 def _customers(
-    view: ViewRecorder,
-    as_of: datetime,
-    params: Mapping[str, Any],
-    crn: str | None,
-    subject_id: str | None,
+    view: ViewRecorder, as_of: datetime, crn: str | None, subject_id: str | None
 ) -> tuple[CustomerRecord, ...]:
     scope = ""
     if crn is not None:
@@ -143,11 +139,12 @@ def _customers(
             " AND (c.customer_id = :subject_id OR c.customer_id IN (SELECT customer_id"
             f" FROM {{p}}{CUSTOMERS.records} WHERE record_id = :subject_id))"
         )
-    return tuple(
-        CUSTOMERS.customer_records(
-            view, as_of, scope=scope, params={"crn": crn, "subject_id": subject_id}
-        )
+    found = CUSTOMERS.customer_records(
+        view, as_of, scope=scope, params={"crn": crn, "subject_id": subject_id}
     )
+    if crn is None and subject_id is None:  # everyone: only the customers with something in force
+        found = [c for c in found if c.flags or c.restrictions]
+    return tuple(found)
 
 
 _WRITING_STEP: Final = f"{msp.PROCEDURE} S3"
