@@ -164,12 +164,13 @@ def customer_lines(
         f"customer flag {f.kind} ({escape(f.flag_id)}, since {f.recorded_at.date().isoformat()})"
         for f in flags
     ]
-    lines += [
-        f"MSP {r.plan_id}: {', '.join(r.kinds) or 'no restriction'} to "
-        f"{r.end_date.isoformat()}; contact through {r.channel_role} {r.channel_staff_id}"
-        f" ({escape(r.channel_name)})"
-        for r in restrictions
-    ]
+    for r in restrictions:
+        lines.append(
+            f"MSP {r.plan_id}: {', '.join(r.kinds) or 'no restriction'} to {r.end_date.isoformat()}"
+        )
+        lines.append(
+            f"  contact through {r.channel_role} {r.channel_staff_id} ({escape(r.channel_name)})"
+        )
     return lines
 
 
@@ -311,7 +312,7 @@ def _print_customers(answer: Compliance) -> None:
         console.print(
             f"{title}: {len(plans)}"
             + "".join(
-                f"\n  [red]{p.plan_id}[/] (CRN {p.crn or '-'}), in force since "
+                f"\n  [red]{p.plan_id}[/] (CRN {p.crn or '-'})\n    in force since "
                 f"{p.in_force_since.date().isoformat()}: {p.rule_id}, {p.procedure_ref}"
                 for p in plans
             )
