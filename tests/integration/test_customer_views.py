@@ -263,6 +263,8 @@ def test_compliance_lists_the_customers_flags_and_restrictions(
     )
     [customer] = by_case.customers
     assert customer.flags == ()
+    by_record = office.compliance(office.case.day(1), subject_id=customer.customer_id)
+    assert [c.customer_id for c in by_record.customers] == [customer.customer_id]
     assert office.compliance(office.case.day(1), crn="204 567 891K").customers == ()
 
 
