@@ -11,6 +11,7 @@ __all__ = [
     "ForgetIncomplete",
     "InvalidCommand",
     "KeyStoreMissing",
+    "NotAPlanOrCase",
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
@@ -208,3 +209,16 @@ class StoreBusy(RecoveryCoreError):
             "again; if it keeps happening, look for a process holding the store's lock or a "
             "command far larger than usual."
         )
+
+
+class NotAPlanOrCase(AggregateNotFound):
+    """An id that is not a plan's or a case's (a customer record's) given where a plan or case
+    is needed, as the report is one plan's or case's. ``kind`` names what the id is."""
+
+    def __init__(self, aggregate_id: UUID, kind: str, instead: str) -> None:
+        RecoveryCoreError.__init__(
+            self,
+            f"{aggregate_id} is a {kind}, not a plan or case. What to do: {instead}",
+        )
+        self.aggregate_id = aggregate_id
+        self.kind = kind

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from pgserver import PgServer
 from recoverycore import AuditReport, RecoveryApp, SimulatedClock
+from recoverycore.aggregates.cmr import CaseState
 from recoverycore.cli import app as cli
 from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
 from recoverycore.projections import Compliance, Timeline, Workload, WorkloadView, open_view
@@ -72,6 +73,7 @@ def test_audit_json_gives_the_timeline_and_the_state_as_of_the_time_asked(demo_d
     then = AuditReport.model_validate_json(_json([*args, "--as-of", "2026-03-02T10:00+11:00"]))
     assert len(then.timeline.entries) < len(now.timeline.entries)
     assert then.state.version == then.timeline.entries[-1].version
+    assert isinstance(now.state.state, CaseState)
     assert now.state.state.status in ("CLOSED", "ARCHIVED")
     with RecoveryApp.sqlite(demo_db) as app:
         assert len(now.timeline.entries) == len(app.history(DEMO_CASE_ID))

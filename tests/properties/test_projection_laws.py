@@ -2,8 +2,9 @@
 
 A state machine drives :class:`~recoverycore.RecoveryApp` with its follow-up and safeguard
 policies running (``run_policies``), by the commands of the case state machine
-(:class:`~recoverycore.testing.strategies.CaseStateMachine`, whose rules it inherits) and of the
-MSP strategies (:mod:`recoverycore.testing.strategies`), legal and illegal, with follow-ups
+(:class:`~recoverycore.testing.strategies.CaseStateMachine`, whose rules it inherits), of the
+MSP strategies (:mod:`recoverycore.testing.strategies`) and flags raised and cleared on the
+customer's record, legal and illegal, with follow-ups
 falling due on ticks. Every view of :data:`recoverycore.projections.VIEWS` is kept
 incrementally, caught up in small batches of random size, sometimes stopped part-way, sometimes
 reading one log ahead of the other. Then:
@@ -30,6 +31,7 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from recoverycore import RecoveryApp
 from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates.customer import CustomerCommand
 from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.errors import AggregateNotFound, RuleViolation
 from recoverycore.events import cmr as ev
@@ -44,6 +46,7 @@ from recoverycore.projections import (
     sources_of,
     status_and_stage,
 )
+from recoverycore.testing import customer_builder
 from recoverycore.testing.strategies import (
     CASE_ID,
     CaseLifecycle,
@@ -95,7 +98,7 @@ class PlansAndCasesWithTheirViews(CaseLifecycle):
             self.follow_ups.recorder.max_notification_id() or 0,
         )
 
-    def _decide(self, command: cmr.CaseCommand | msp.MspCommand) -> bool:
+    def _decide(self, command: cmr.CaseCommand | msp.MspCommand | CustomerCommand) -> bool:
         before = self._log_sizes()
         try:
             self.app.handle(command)
@@ -174,6 +177,21 @@ class PlansAndCasesWithTheirViews(CaseLifecycle):
         plan = self.app.plan(data.draw(st.sampled_from(self._open_plans())))
         config = self.app.msp_config
         self._decide(data.draw(closing_commands(plan, now=self.now, config=config)))
+
+    # -- the customer's record --------------------------------------------------------------
+    @rule(
+        kind=st.sampled_from(("SUICIDE_SELF_HARM", "FDV_IMMEDIATE_THREAT", "HARDSHIP")),
+        flag=st.integers(1, 3),
+        clear=st.booleans(),
+    )
+    def flag_or_clear_on_the_customers_record(self, kind: str, flag: int, clear: bool) -> None:
+        """A flag raised on (or cleared from) the case's customer's own record: the views
+        show it on every plan and case of theirs (issue 13)."""
+        customer = customer_builder(CASE_CRN)
+        flag_id = f"F-{flag}"
+        self._decide(
+            customer.clear(flag_id=flag_id) if clear else customer.flag(kind=kind, flag_id=flag_id)
+        )
 
     # -- the case, further along than random commands take it -------------------------------
     @precondition(lambda self: self.state is not None and not self.state.is_terminal)

@@ -36,7 +36,7 @@ from recoverycore.application.policies import (
 from recoverycore.application.read_models import AuditReport, ReadModels, StateAsOf, follow_views
 from recoverycore.application.recovery import RecoveryApp
 from recoverycore.application.verify import Finding, VerifyResult, verify
-from recoverycore.errors import AggregateNotFound, UnreadableEvent
+from recoverycore.errors import AggregateNotFound, NotAPlanOrCase, UnreadableEvent
 from recoverycore.persistence import resolve_store_env
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Finding",
     "FollowUpPolicy",
     "Forgotten",
+    "NotAPlanOrCase",
     "ReadModels",
     "RecoveryApp",
     "SafeguardPolicy",

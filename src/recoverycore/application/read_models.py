@@ -28,7 +28,7 @@ from eventsourcing.application import Application
 from eventsourcing.projection import ProjectionRunner
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.aggregates import cmr, decider_of_event, msp
+from recoverycore.aggregates import cmr, customer, decider_of_event, msp
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.application.recovery import RecoveryApp
@@ -59,6 +59,8 @@ from recoverycore.projections.workload import Workload, workload
 __all__ = ["AuditReport", "ReadModels", "StateAsOf", "follow_views"]
 
 _Answer = TypeVar("_Answer", bound=BaseModel)
+_RECORD = "record"
+"""A plan, a case or a customer record (what the audit questions take an id of)."""
 
 
 def _personal_of(apps: Sequence[Application[Any]]) -> PersonalData | None:
@@ -70,8 +72,8 @@ def _personal_of(apps: Sequence[Application[Any]]) -> PersonalData | None:
 
 
 class StateAsOf(BaseModel):
-    """A plan or case as the record stood at a past time or version: what an auditor asks when
-    they ask "what did this case look like on 1 March?"."""
+    """A plan, case or customer record as it stood at a past time or version: what an auditor
+    asks when they ask "what did this case look like on 1 March?"."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -80,11 +82,11 @@ class StateAsOf(BaseModel):
     as_of: datetime | None
     version: int
     """The last event included."""
-    state: msp.MspState | cmr.CaseState
-    """The plan's or case's state: the fold of its events up to then, as the aggregate has it."""
+    state: msp.MspState | cmr.CaseState | customer.CustomerState
+    """The record's state: the fold of its events up to then, as the aggregate has it."""
     pauses_in_force: tuple[cmr.Pause, ...]
     flags_in_force: tuple[str, ...]
-    """Vulnerability (case) or safety (plan) flags recorded and not cleared."""
+    """Vulnerability (case, customer) or safety (plan) flags recorded and not cleared."""
     follow_ups_in_force: tuple[FollowUpRecord, ...]
 
 
@@ -210,7 +212,8 @@ class ReadModels:
     def audit(
         self, subject_id: UUID | str, *, as_of: datetime | None = None, version: int | None = None
     ) -> Timeline:
-        """A plan's or case's timeline of actions (as recorded by ``as_of``, up to ``version``)."""
+        """A plan's, case's or customer record's timeline of actions (as recorded by ``as_of``,
+        up to ``version``)."""
         return self._reveal(
             audit_view.timeline(self.view("audit"), subject_id, as_of=as_of, version=version)
         )
@@ -281,20 +284,20 @@ class ReadModels:
     def state_as_of(
         self, subject_id: UUID | str, *, as_of: datetime | None = None, version: int | None = None
     ) -> StateAsOf:
-        """The plan or case as the record stood at ``as_of`` (or at ``version``): its events
-        from the audit view folded by the aggregate, with the pauses, flags and follow-ups
-        that were in force."""
+        """The plan, case or customer record as it stood at ``as_of`` (or at ``version``): its
+        events from the audit view folded by the aggregate, with the pauses, flags and
+        follow-ups that were in force."""
         events = audit_view.events_until(
             self.view("audit"), subject_id, as_of=as_of, version=version
         )
         if not events:
             when = as_of.isoformat() if as_of else f"version {version}" if version else ""
-            raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case", when=when)
+            raise AggregateNotFound(UUID(str(subject_id)), kind=_RECORD, when=when)
         follow_ups = self.audit(subject_id, as_of=as_of, version=version).follow_ups_in_force
         decider = decider_of_event(events[0])
         state = decider.fold(e for e in events if decider.owns(e)) if decider else None
         if decider is None or state is None:
-            raise AggregateNotFound(UUID(str(subject_id)), kind="plan or case")
+            raise AggregateNotFound(UUID(str(subject_id)), kind=_RECORD)
         return self._reveal(
             StateAsOf(
                 subject_id=str(subject_id),

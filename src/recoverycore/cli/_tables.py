@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import orjson
@@ -15,7 +15,14 @@ from rich.table import Table
 
 from recoverycore import DomainEvent, ReadModels, VerifyResult
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
-from recoverycore.projections import Compliance, Progress, Timeline, Workload
+from recoverycore.projections import (
+    Compliance,
+    CustomerFlagInForce,
+    Progress,
+    RestrictionInForce,
+    Timeline,
+    Workload,
+)
 
 __all__ = [
     "console",
@@ -111,25 +118,25 @@ def print_workload(answer: Workload) -> None:
         f"Workload of {who} at {answer.as_of.isoformat()}: {len(answer.subjects)} open plan(s) "
         f"and case(s), {len(answer.follow_ups)} open follow-up(s), {answer.overdue} overdue."
     )
-    subjects = Table(title="Plans and cases", expand=True)
-    for column in ("id", "type", "CRN", "officer", "stage", "since", "next action", "due"):
-        subjects.add_column(column)
+    # One block per plan or case (not a table): every id, flag and restriction shown whole,
+    # wrapped at the terminal's width (80 columns too), never cut short.
+    console.print("[bold]Plans and cases[/]")
     for s in answer.subjects:
-        subjects.add_row(
-            s.subject_id,
-            "plan" if s.subject_type == "ManagedServicePlan" else "case",
-            s.crn or "",
-            s.officer_id or "",
-            s.stage or "",
-            s.stage_since.date().isoformat() if s.stage_since else "",
-            s.next_action or "none scheduled",
-            (s.next_action_due.isoformat(timespec="minutes") if s.next_action_due else "")
-            + (f" ({s.overdue_follow_ups} overdue)" if s.overdue_follow_ups else ""),
-        )
-    console.print(subjects)
+        kind = "plan" if s.subject_type == "ManagedServicePlan" else "case"
+        since = f" since {s.stage_since.date().isoformat()}" if s.stage_since else ""
+        due = (
+            f", due {s.next_action_due.isoformat(timespec='minutes')}" if s.next_action_due else ""
+        ) + (f" ({s.overdue_follow_ups} overdue)" if s.overdue_follow_ups else "")
+        lines = [
+            f"{kind} {s.subject_id}",
+            f"  CRN {s.crn or '-'}, officer {s.officer_id or '-'}, {s.stage or '-'}{since}",
+            f"  next: {escape(s.next_action or 'none scheduled')}{due}",
+        ]
+        lines += [f"  [red]{line}[/]" for line in customer_lines(s.customer_flags, s.restrictions)]
+        console.print("\n".join(lines))
     follow_ups = Table(title="Open follow-ups, earliest first", expand=True)
     for column in ("due", "", "kind", "what", "step", "subject"):
-        follow_ups.add_column(column)
+        follow_ups.add_column(column, overflow="fold")
     for f in answer.follow_ups:
         follow_ups.add_row(
             f.due_at.isoformat(timespec="minutes"),
@@ -147,6 +154,24 @@ def print_workload(answer: Workload) -> None:
         + (", ".join(f"{k} {v}" for k, v in answer.by_officer.items()) or "none")
         + "."
     )
+
+
+def customer_lines(
+    flags: Sequence[CustomerFlagInForce], restrictions: Sequence[RestrictionInForce]
+) -> list[str]:
+    """The customer's flags and MSP restrictions in force, a line each."""
+    lines = [
+        f"customer flag {f.kind} ({escape(f.flag_id)}, since {f.recorded_at.date().isoformat()})"
+        for f in flags
+    ]
+    for r in restrictions:
+        lines.append(
+            f"MSP {r.plan_id}: {', '.join(r.kinds) or 'no restriction'} to {r.end_date.isoformat()}"
+        )
+        lines.append(
+            f"  contact through {r.channel_role} {r.channel_staff_id} ({escape(r.channel_name)})"
+        )
+    return lines
 
 
 def print_timeline(timeline: Timeline, title: str) -> None:
@@ -197,7 +222,7 @@ def print_compliance(answer: Compliance) -> None:
         expand=True,
     )
     for column in ("CRN", "contacts", "busiest week", "busiest month", "over a cap"):
-        contacts.add_column(column)
+        contacts.add_column(column, overflow="fold")
     for c in answer.contacts:
         week = max(c.weeks, key=lambda p: p.contacts, default=None)
         month = max(c.months, key=lambda p: p.contacts, default=None)
@@ -211,7 +236,7 @@ def print_compliance(answer: Compliance) -> None:
     console.print(contacts)
     letters = Table(title="Letters past their response period without a review", expand=True)
     for column in ("issued", "letter", "respond by", "follow-ups", "record"):
-        letters.add_column(column)
+        letters.add_column(column, overflow="fold")
     for letter in answer.unreviewed_letters:
         letters.add_row(
             letter.issued_at.date().isoformat(),
@@ -236,9 +261,10 @@ def print_compliance(answer: Compliance) -> None:
             for f in answer.flags
         )
     )
+    _print_customers(answer)
     garnishees = Table(title="Garnishees", expand=True)
     for column in ("garnishee", "assessed", "decision", "Debt Redress Check", "placed"):
-        garnishees.add_column(column)
+        garnishees.add_column(column, overflow="fold")
     for g in answer.garnishees:
         garnishees.add_row(
             f"{g.garnishee_id} ({g.kind or '?'})",
@@ -255,7 +281,7 @@ def print_compliance(answer: Compliance) -> None:
         return
     breaches = Table(title="[red]Histories that break a rule[/]", expand=True)
     for column in ("rule", "record", "event", "when", "what"):
-        breaches.add_column(column)
+        breaches.add_column(column, overflow="fold")
     for b in answer.breaches:
         breaches.add_row(
             b.rule_id,
@@ -265,6 +291,32 @@ def print_compliance(answer: Compliance) -> None:
             b.detail,
         )
     console.print(breaches)
+
+
+def _print_customers(answer: Compliance) -> None:
+    """Each customer's flags and restrictions in force, and the plans whose notification is
+    not complete."""
+    shown = [c for c in answer.customers if c.flags or c.restrictions]
+    console.print(f"Customers with flags or MSP restrictions in force: {len(shown)}")
+    for c in shown:
+        lines = [f"  customer {c.crn or c.customer_id}"]
+        lines += [f"    {line}" for line in customer_lines(c.flags, c.restrictions)]
+        console.print("\n".join(lines))
+    for title, plans in (
+        ("Plans in force not notified in writing (S-MSP Step 3)", answer.not_notified_in_writing),
+        (
+            "Plans in force without the date the customer was informed (S-MSP Step 1)",
+            answer.informed_date_missing,
+        ),
+    ):
+        console.print(
+            f"{title}: {len(plans)}"
+            + "".join(
+                f"\n  [red]{p.plan_id}[/] (CRN {p.crn or '-'})\n    in force since "
+                f"{p.in_force_since.date().isoformat()}: {p.rule_id}, {p.procedure_ref}"
+                for p in plans
+            )
+        )
 
 
 def print_verification(result: VerifyResult, *, to: Console | None = None) -> None:

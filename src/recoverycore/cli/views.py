@@ -35,6 +35,7 @@ from recoverycore.cli._tables import (
     print_workload,
 )
 from recoverycore.projections import (
+    CUSTOMER,
     VIEWS,
     Compliance,
     RebuildSuperseded,
@@ -192,6 +193,17 @@ def audit_command(
         return
     print_timeline(report.timeline, f"{report.state.subject_type} {subject_id}")
     state = report.state
+    if state.subject_type == CUSTOMER:
+        console.print(
+            f"As the record stood at version {state.version}"
+            + (f" ({when.isoformat()})" if when else "")
+            + ": flags in force: "
+            + (", ".join(state.flags_in_force) or "none")
+            + "; MSP restrictions: "
+            + (", ".join(r.plan_id for r in getattr(state.state, "restrictions", ())) or "none")
+            + "."
+        )
+        return
     status = getattr(state.state, "status", "")
     stage = getattr(state.state, "stage", status)
     console.print(

@@ -12,6 +12,11 @@ and switches to it in one transaction.
 Projections import :mod:`recoverycore.events`, never the aggregates.
 """
 
+from recoverycore.projections._customers import (
+    CustomerFlagInForce,
+    CustomerRecord,
+    RestrictionInForce,
+)
 from recoverycore.projections._recorders import (
     GENERATIONS_TABLE,
     RebuildSuperseded,
@@ -39,6 +44,7 @@ from recoverycore.projections._runner import (
 )
 from recoverycore.projections._subjects import (
     CASE,
+    CUSTOMER,
     PLAN,
     TERMINAL_STATUSES,
     event_id_of,
@@ -69,6 +75,7 @@ from recoverycore.projections.compliance import (
     ComplianceBreach,
     ComplianceView,
     ContactHours,
+    UnnotifiedPlan,
 )
 from recoverycore.projections.workload import FollowUpItem, SubjectItem, Workload, WorkloadView
 
@@ -81,6 +88,7 @@ VIEWS: dict[str, type[ViewDefinition]] = {
 
 __all__ = [
     "CASE",
+    "CUSTOMER",
     "DEFAULT_BATCH_SIZE",
     "FOLLOW_UP_APPLICATION",
     "GENERATIONS_TABLE",
@@ -95,15 +103,19 @@ __all__ = [
     "ComplianceBreach",
     "ComplianceView",
     "ContactHours",
+    "CustomerFlagInForce",
+    "CustomerRecord",
     "Fact",
     "FollowUpItem",
     "FollowUpRecord",
     "Progress",
     "RebuildSuperseded",
+    "RestrictionInForce",
     "Source",
     "Statement",
     "SubjectItem",
     "Timeline",
+    "UnnotifiedPlan",
     "UnreadableNotification",
     "ViewDefinition",
     "ViewDiscrepancy",

@@ -1,5 +1,5 @@
-"""What a view reads off any plan or case event: which kind of record it is, the customer, the
-owning officer and team, and the status and stage the event moves it to.
+"""What a view reads off any plan, case or customer record event: which kind of record it is,
+the customer, the owning officer and team, and the status and stage the event moves it to.
 
 The status and stage transitions restate the aggregates' ``evolve`` for these two fields only
 (projections import events, never aggregates); ``tests/properties/test_projection_laws.py``
@@ -14,18 +14,21 @@ from typing import Any, Final
 
 from eventsourcing.utils import get_topic
 
-from recoverycore.events import EVENT_ID_NAMESPACE, cmr, follow_ups, msp
+from recoverycore.events import EVENT_ID_NAMESPACE, cmr, customer, follow_ups, msp
 from recoverycore.projections._view import Fact
 
 __all__ = [
     "CASE",
     "CASE_TOPICS",
+    "CUSTOMER",
+    "CUSTOMER_TOPICS",
     "FOLLOW_UP_TOPICS",
     "PLAN",
     "PLAN_TOPICS",
     "TERMINAL_STATUSES",
     "event_id",
     "event_id_of",
+    "is_customer_event",
     "owner",
     "status_and_stage",
     "subject_type",
@@ -33,11 +36,15 @@ __all__ = [
 
 PLAN: Final = "ManagedServicePlan"
 CASE: Final = "CaseManagedRecovery"
+CUSTOMER: Final = "Customer"
+"""The customer record (:mod:`recoverycore.events.customer`): what belongs to the person."""
 
 PLAN_TOPICS: tuple[str, ...] = tuple(get_topic(t) for t in msp.MSP_EVENT_TYPES)
 CASE_TOPICS: tuple[str, ...] = tuple(get_topic(t) for t in cmr.CASE_EVENT_TYPES)
+CUSTOMER_TOPICS: tuple[str, ...] = tuple(get_topic(t) for t in customer.CUSTOMER_EVENT_TYPES)
 FOLLOW_UP_TOPICS: tuple[str, ...] = tuple(get_topic(t) for t in follow_ups.FOLLOW_UP_EVENT_TYPES)
 _PLAN_TOPIC_SET = frozenset(PLAN_TOPICS)
+_CUSTOMER_TOPIC_SET = frozenset(CUSTOMER_TOPICS)
 
 TERMINAL_STATUSES: tuple[str, ...] = (
     "REJECTED",
@@ -52,7 +59,15 @@ TERMINAL_STATUSES: tuple[str, ...] = (
 
 
 def subject_type(fact: Fact) -> str:
-    return PLAN if fact.topic in _PLAN_TOPIC_SET else CASE
+    """The kind of record the event is about: a plan, the customer's record, or a case."""
+    if fact.topic in _PLAN_TOPIC_SET:
+        return PLAN
+    return CUSTOMER if fact.topic in _CUSTOMER_TOPIC_SET else CASE
+
+
+def is_customer_event(fact: Fact) -> bool:
+    """Whether the event is the customer record's (not a plan's or a case's)."""
+    return fact.topic in _CUSTOMER_TOPIC_SET
 
 
 _NAMESPACE = EVENT_ID_NAMESPACE.bytes

@@ -5,12 +5,13 @@ role, APS level, team), what it was, the authority, reasons and evidence referen
 procedure step, the rules it was checked against (a blocked SMS names the rule that blocked it),
 the correlation and causation ids, its details, and the follow-ups it caused and how they ended.
 
-Rows: ``audit_events`` (one per plan or case event, with its stored JSON, so the view can give
-back the events themselves and a plan's or case's state at any past time), ``audit_subjects``
-(which customer each plan or case is about) and ``audit_follow_ups`` (one per follow-up, with
-when it was scheduled, fell due and ended, and the event that ended it). "As of" a time means as
-the record stood then: events and follow-up changes *recorded* by that time, the way
-:meth:`recoverycore.RecoveryApp.case_as_of` reads a case.
+Rows: ``audit_events`` (one per plan, case or customer record event, with its stored JSON, so
+the view can give back the events themselves and a record's state at any past time),
+``audit_subjects`` (which customer each plan, case and customer record is about) and
+``audit_follow_ups`` (one per follow-up, with when it was scheduled, fell due and ended, and the
+event that ended it). "As of" a time means as the record stood then: events and follow-up
+changes *recorded* by that time, the way :meth:`recoverycore.RecoveryApp.case_as_of` reads a
+case.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from recoverycore.events import ENVELOPE_FIELDS, DomainEvent
 from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
+    CUSTOMER,
+    CUSTOMER_TOPICS,
     FOLLOW_UP_TOPICS,
     PLAN_TOPICS,
     event_id,
@@ -121,12 +124,14 @@ class AuditView(ViewDefinition):
         " ON {p}audit_follow_ups (subject_id, scheduled_at)",
     )
     topics: ClassVar[dict[str, tuple[str, ...]]] = {
-        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS,
+        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS + CUSTOMER_TOPICS,
         FOLLOW_UP_APPLICATION: FOLLOW_UP_TOPICS,
     }
 
     @classmethod
     def writes(cls, fact: Fact) -> Iterable[Write]:
+        """A plan's, case's or customer record's event: its row (and the record's customer,
+        from the event that names it); a follow-up's change."""
         if fact.application == FOLLOW_UP_APPLICATION:
             return _follow_up_writes(fact)
         data = fact.data
@@ -392,7 +397,8 @@ def timeline(
     as_of: datetime | None = None,
     version: int | None = None,
 ) -> Timeline:
-    """Every action recorded on one plan or case, oldest first, with the follow-ups each caused.
+    """Every action recorded on one plan, case or customer record, oldest first, with the
+    follow-ups each caused.
 
     ``as_of``: only what had been recorded by then, and follow-ups as they stood then.
     ``version``: only the first ``version`` events. An unknown id gives an empty timeline.
@@ -406,10 +412,12 @@ def timeline(
 
 
 def customer_timeline(view: ViewRecorder, crn: str, *, as_of: datetime | None = None) -> Timeline:
-    """Every action on every plan and case of one customer (CRN), in the order they happened."""
+    """Every action on every plan and case of one customer (CRN), in the order they happened
+    (the customer record's own history is :func:`timeline` of its id)."""
     rows = view.select(
-        "SELECT subject_id FROM {p}audit_subjects WHERE crn = :crn ORDER BY subject_id",
-        {"crn": crn},
+        "SELECT subject_id FROM {p}audit_subjects WHERE crn = :crn AND subject_type <> :customer"
+        " ORDER BY subject_id",
+        {"crn": crn, "customer": CUSTOMER},
     )
     return _timeline(view, [row["subject_id"] for row in rows], crn, as_of, None)
 
@@ -429,8 +437,9 @@ def events_until(
     as_of: datetime | None = None,
     version: int | None = None,
 ) -> list[DomainEvent]:
-    """The plan's or case's events as the view holds them (recorded by ``as_of``, up to
-    ``version``), as the typed events: fold them to see the record as it stood then."""
+    """The plan's, case's or customer record's events as the view holds them (recorded by
+    ``as_of``, up to ``version``), as the typed events: fold them to see the record as it
+    stood then."""
     params: dict[str, Any] = {"subject_id": str(subject_id)}
     where = _up_to(params, _as_of_text(as_of), version)
     rows = view.select(
@@ -456,11 +465,12 @@ def typed_event(subject_id: str, version: int, topic: str, data: Mapping[str, An
 
 
 def event_row(fact: Fact) -> dict[str, Any]:
-    """The ``audit_events`` row a clean build of the view writes for one plan or case event."""
+    """The ``audit_events`` row a clean build of the view writes for one plan, case or
+    customer record event."""
     for statement, params in AuditView.writes(fact):
         if statement is _RECORD_EVENT:
             return dict(params)
-    raise ValueError(f"{fact.topic} is not a plan or case event")
+    raise ValueError(f"{fact.topic} is not a plan, case or customer record event")
 
 
 class ViewDiscrepancy(BaseModel):

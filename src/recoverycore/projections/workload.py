@@ -5,9 +5,12 @@ what; which follow-ups are open and when they fall due; what is overdue at a giv
 records sit at each stage and with each officer.
 
 Rows: ``workload_subjects`` (one per plan or case: customer, officer, team, status, stage and
-since when) and ``workload_follow_ups`` (one per follow-up: due time, status and when it ended).
-The two never depend on the order in which the recovery log and the follow-up log are read; the
-questions join them.
+since when), ``workload_follow_ups`` (one per follow-up: due time, status and when it ended) and
+the customer record's tables (``workload_customers``, ``workload_customer_records``,
+``workload_customer_flags``, ``workload_customer_restrictions``: see
+:class:`~recoverycore.projections._customers.CustomerTables`), from which each plan and case
+shows the flags and MSP restrictions in force on its customer. None of them depends on the order
+in which the logs are read; the questions join them.
 """
 
 from __future__ import annotations
@@ -18,12 +21,19 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from recoverycore.projections._customers import (
+    CustomerFlagInForce,
+    CustomerTables,
+    RestrictionInForce,
+)
 from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
+    CUSTOMER_TOPICS,
     FOLLOW_UP_TOPICS,
     PLAN_TOPICS,
     TERMINAL_STATUSES,
+    is_customer_event,
     owner,
     status_and_stage,
     subject_type,
@@ -42,12 +52,16 @@ from recoverycore.projections._view import (
 )
 
 __all__ = [
+    "CustomerFlagInForce",
     "FollowUpItem",
+    "RestrictionInForce",
     "SubjectItem",
     "Workload",
     "WorkloadView",
     "workload",
 ]
+
+_CUSTOMERS = CustomerTables("workload")
 
 _UPSERT_SUBJECT = Statement(
     "INSERT INTO {p}workload_subjects AS s (subject_id, subject_type, crn, officer_id, team,"
@@ -88,7 +102,11 @@ class WorkloadView(ViewDefinition):
     """The workload view's tables and what each event changes in them."""
 
     name: ClassVar[str] = "workload"
-    tables: ClassVar[tuple[str, ...]] = ("workload_subjects", "workload_follow_ups")
+    tables: ClassVar[tuple[str, ...]] = (
+        "workload_subjects",
+        "workload_follow_ups",
+        *_CUSTOMERS.tables,
+    )
     ddl: ClassVar[tuple[str, ...]] = (
         "CREATE TABLE IF NOT EXISTS {p}workload_subjects ("
         " subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, crn TEXT, officer_id TEXT,"
@@ -106,9 +124,10 @@ class WorkloadView(ViewDefinition):
         " ON {p}workload_follow_ups (subject_id, status, due_at)",
         "CREATE INDEX IF NOT EXISTS workload_follow_ups_open"
         " ON {p}workload_follow_ups (status, due_at)",
+        *_CUSTOMERS.ddl,
     )
     topics: ClassVar[dict[str, tuple[str, ...]]] = {
-        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS,
+        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS + CUSTOMER_TOPICS,
         FOLLOW_UP_APPLICATION: FOLLOW_UP_TOPICS,
     }
 
@@ -116,6 +135,8 @@ class WorkloadView(ViewDefinition):
     def writes(cls, fact: Fact) -> Iterable[Write]:
         if fact.application == FOLLOW_UP_APPLICATION:
             return _follow_up_writes(fact)
+        if is_customer_event(fact):
+            return _CUSTOMERS.writes(fact)
         status, stage = status_and_stage(fact)
         officer_id, team = owner(fact)
         params = {
@@ -207,6 +228,12 @@ class SubjectItem(BaseModel):
     next_action_due: datetime | None
     open_follow_ups: int
     overdue_follow_ups: int
+    customer_flags: tuple[CustomerFlagInForce, ...] = ()
+    """The flags in force on the customer's record at ``as_of`` (whenever they were recorded:
+    before or after this plan or case)."""
+    restrictions: tuple[RestrictionInForce, ...] = ()
+    """The MSP servicing restrictions in force on the customer at ``as_of`` (this plan's own,
+    for a plan, and any other plan's), with the OMC/PSSO contact goes through."""
 
 
 class Workload(BaseModel):
@@ -298,8 +325,17 @@ def workload(
         " ORDER BY s.stage_since, s.subject_id",
         params,
     )
+    of_record = _CUSTOMERS.in_force(
+        view,
+        as_of,
+        by_record=True,
+        scope=" AND l.record_id IN (SELECT s.subject_id FROM {p}workload_subjects s"
+        f" WHERE ({_OPEN_SUBJECT}){where})",
+        params=params,
+    )
     subjects = []
     for r in subject_rows:
+        flags, restrictions = of_record.get(r["subject_id"], ((), ()))
         open_items = per_subject.get(r["subject_id"], [])
         first = open_items[0] if open_items else None
         subjects.append(
@@ -319,6 +355,8 @@ def workload(
                 next_action_due=first.due_at if first else None,
                 open_follow_ups=len(open_items),
                 overdue_follow_ups=sum(1 for i in open_items if i.overdue),
+                customer_flags=flags,
+                restrictions=restrictions,
             )
         )
     by_stage: dict[str, int] = {}

@@ -14,9 +14,10 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from recoverycore._version import __version__
-from recoverycore.aggregates import cmr, decider_of_event, msp
+from recoverycore.aggregates import cmr, customer, decider_of_event, msp
 from recoverycore.application import (
     AggregateNotFound,
+    NotAPlanOrCase,
     ReadModels,
     StateAsOf,
     UnreadableEvent,
@@ -248,8 +249,9 @@ def build_report(
     application.verify` on the store ``models`` reads (for an in-memory system, pass
     ``verify(apps=[...], aggregate_id=...)``). Raises
     :class:`~recoverycore.errors.AggregateNotFound` when nothing was recorded on
-    ``subject_id`` by then, :class:`~recoverycore.errors.UnreadableEvent` when one of its
-    stored events cannot be read.
+    ``subject_id`` by then (:class:`~recoverycore.errors.NotAPlanOrCase` when it is a customer
+    record's id), :class:`~recoverycore.errors.UnreadableEvent` when one of its stored events
+    cannot be read.
     """
     sid = str(subject_id)
     if verification is None:
@@ -278,6 +280,15 @@ def build_report(
     ]
     typed = [audit_view.typed_event(sid, f.version, f.topic, f.data) for f in facts]
     state = _state(models, sid, typed, as_of, timeline.follow_ups_in_force)
+    folded = state.state
+    if isinstance(folded, customer.CustomerState):
+        raise NotAPlanOrCase(
+            UUID(sid),
+            "customer record",
+            f"the report is one plan's or case's: see this record's history with `recoverycore "
+            f"audit {sid}` (ReadModels.audit_report), and report each of its plans and cases "
+            f"({', '.join(r for r, _ in folded.records) or 'none yet'}).",
+        )
     path, pauses, flags, moved = _positions(state.subject_type, typed)
     events = tuple(
         ReportEvent(
@@ -292,7 +303,6 @@ def build_report(
         for entry in entries
     )
     officer, team = _owner(sid, events)
-    folded = state.state
     status = folded.status
     stage = getattr(folded, "stage", status)
     final = state_machine(state.subject_type).final

@@ -7,6 +7,10 @@ It answers, at a given time (``as_of``) and for one customer, one plan or case, 
 * which letters' response periods have passed without a review;
 * which recovery pauses and vulnerability flags are in force (X-R1, X-R3, X-R4);
 * each garnishee with its assessment, submission, approval, Debt Redress Check and placement;
+* each customer's record: the flags and MSP restrictions (with the OMC/PSSO) in force on the
+  person, which bind every plan and case of theirs;
+* the plans in force never notified in writing (S-MSP Step 3) or without the date the
+  customer was informed (S-MSP Step 1);
 * any recorded history that breaks a rule (there should be none: the aggregates refuse such
   commands, so a breach found here comes from imported or older data), naming the event and
   the rule.
@@ -35,6 +39,7 @@ from recoverycore.projections.compliance.answers import (
     GarnisheeRecord,
     LetterFollowUp,
     PauseInForce,
+    UnnotifiedPlan,
     UnreviewedLetter,
 )
 from recoverycore.projections.compliance.query import compliance
@@ -51,6 +56,7 @@ __all__ = [
     "GarnisheeRecord",
     "LetterFollowUp",
     "PauseInForce",
+    "UnnotifiedPlan",
     "UnreviewedLetter",
     "compliance",
 ]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from recoverycore.projections._customers import CustomerRecord
 from recoverycore.projections._view import ROW_MODEL
 
 # -- the answers ---------------------------------------------------------------------------------
@@ -173,6 +174,25 @@ class GarnisheeRecord(BaseModel):
     placed_by: str | None
 
 
+class UnnotifiedPlan(BaseModel):
+    """A plan in force at ``as_of`` whose notification is not complete: never sent to the
+    customer in writing (S-MSP Step 3: "Customers must be advised of their MSP in writing";
+    MSP-R9), or without the date the customer was informed (S-MSP Step 1: "update the Date
+    customer informed of MSP field"; MSP-A4). A varied or extended plan is notified afresh."""
+
+    model_config = ROW_MODEL
+
+    crn: str | None
+    plan_id: str
+    in_force_since: datetime
+    """When it was approved (or varied or extended: the notification it needs since then), at
+    the local offset it was recorded with."""
+    rule_id: str
+    procedure_ref: str
+    """The procedure step that requires it (``104-07050030 S3``, ``104-07050030 S1``)."""
+    detail: str
+
+
 class ComplianceBreach(BaseModel):
     """A recorded event that breaks a rule, and which."""
 
@@ -205,3 +225,12 @@ class Compliance(BaseModel):
     flags: tuple[FlagInForce, ...]
     garnishees: tuple[GarnisheeRecord, ...]
     breaches: tuple[ComplianceBreach, ...]
+    customers: tuple[CustomerRecord, ...] = ()
+    """The customer's record at ``as_of`` (for one customer, or the customer of one plan or
+    case; asked of everyone, every customer with a flag or MSP restriction in force): their
+    plans and cases, and the flags and MSP restrictions (with the OMC/PSSO) in force on the
+    person, which bind every plan and case of theirs."""
+    not_notified_in_writing: tuple[UnnotifiedPlan, ...] = ()
+    """Plans in force never sent to the customer in writing (no ``MspLetterSent``)."""
+    informed_date_missing: tuple[UnnotifiedPlan, ...] = ()
+    """Plans in force with no date the customer was informed (no ``MspCustomerInformed``)."""

@@ -126,6 +126,15 @@ class _Record:
     delivered: dict[str, bool] = field(default_factory=dict)
     latest_dpo_warning: str | None = None
     ended: tuple[_Event, str, frozenset[str]] | None = None
+    in_force_since: _Event | None = None
+    """A plan's approval (or latest variation or extension), while it is in force."""
+    written_to: bool = False
+    informed: bool = False
+
+    @property
+    def in_force(self) -> bool:
+        """A plan approved and not since rejected, withdrawn, ended or expired."""
+        return self.in_force_since is not None and self.ended is None
 
     def breach(self, rule_id: str, event: _Event, detail: str) -> None:
         self.breaches.append(
@@ -383,13 +392,37 @@ def _on_resumed(r: _Record, e: _Event) -> None:
     r.pauses.pop(e.item_id or "", None)
 
 
+def _on_approved(r: _Record, e: _Event) -> None:
+    r.in_force_since = e
+
+
+def _on_renewed(r: _Record, e: _Event) -> None:
+    """Varied or extended: the plan is notified afresh (M16 [A]), as the aggregate folds it."""
+    r.written_to = r.informed = False
+    if r.in_force_since is not None:
+        r.in_force_since = e
+
+
+def _on_written(r: _Record, e: _Event) -> None:
+    r.letters.append(e)
+    r.written_to = True
+
+
+def _on_informed(r: _Record, e: _Event) -> None:
+    r.informed = True
+
+
 def _on_delivery(r: _Record, e: _Event) -> None:
     r.delivered[e.item_id or ""] = e.event_type == "DpoWarningDelivered"
 
 
 _HANDLERS: Final[Mapping[str, Callable[[_Record, _Event], None]]] = {
     "LetterIssued": _on_letter,
-    "MspLetterSent": lambda r, e: r.letters.append(e),
+    "MspLetterSent": _on_written,
+    "MspApproved": _on_approved,
+    "MspVaried": _on_renewed,
+    "MspExtended": _on_renewed,
+    "MspCustomerInformed": _on_informed,
     "RecoveryPaused": _on_paused,
     "RecoveryResumed": _on_resumed,
     "VulnerabilityFlagRecorded": _on_flag,

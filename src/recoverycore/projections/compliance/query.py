@@ -6,7 +6,9 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from recoverycore.events import msp
 from recoverycore.events.vocabulary import FLAG_RULES
+from recoverycore.projections._customers import CustomerRecord
 from recoverycore.projections._recorders import ViewRecorder
 from recoverycore.projections._subjects import (
     CASE,
@@ -27,9 +29,11 @@ from recoverycore.projections.compliance.answers import (
     GarnisheeRecord,
     LetterFollowUp,
     PauseInForce,
+    UnnotifiedPlan,
     UnreviewedLetter,
 )
 from recoverycore.projections.compliance.checks import _PLAN_EVENTS, _Event, _Limits, _Record
+from recoverycore.projections.compliance.view import CUSTOMERS
 
 
 # -- the question --------------------------------------------------------------------------------
@@ -45,9 +49,11 @@ def compliance(
     contact_hours: ContactHours | None = None,
     public_holidays: Collection[date] = (),
 ) -> Compliance:
-    """Contacts against the caps, unreviewed letters, pauses and flags in force, garnishees and
-    breaches at ``as_of``, for one customer (``crn``), one plan or case (``subject_id``), or
-    everyone (neither; this reads every row of the view).
+    """Contacts against the caps, unreviewed letters, pauses and flags in force, garnishees,
+    breaches, each customer's record (the flags and MSP restrictions in force on the person)
+    and the plans in force whose notification is not complete, at ``as_of``, for one customer
+    (``crn``), one plan or case (``subject_id``; a customer record's id gives its customer),
+    or everyone (neither; this reads every row of the view).
 
     Only events and follow-up changes recorded by ``as_of`` count. The limits default to
     :class:`~recoverycore.aggregates.cmr.CaseConfig`'s (``max_actual_contacts_per_week``,
@@ -75,6 +81,12 @@ def compliance(
     * CMR-A1 (cases) and MSP-A1 (plans), terminal is final: any event after the case was closed
       (but its archiving), archived, referred for archiving or unassigned, or after the plan was
       rejected, withdrawn, ended or expired.
+
+    Plans in force (approved, and not since rejected, withdrawn, ended or expired) are listed
+    when they were never sent to the customer in writing (no ``MspLetterSent``: S-MSP Step 3,
+    MSP-R9) or have no date the customer was informed (no ``MspCustomerInformed``: S-MSP Step
+    1, MSP-A4), since their approval, or their latest variation or extension (after which a
+    plan is notified afresh).
     """
     as_of_text(as_of)  # refuses a time without its offset
     limits = _Limits(
@@ -92,6 +104,7 @@ def compliance(
         f" WHERE f.scheduled_at <= :as_of{_filters(crn, subject_id, 'f')}",
         params,
     )
+    not_written, not_informed = _unnotified(records)
     return Compliance(
         as_of=as_of,
         crn=crn,
@@ -109,7 +122,73 @@ def compliance(
                 key=lambda b: (b.crn or "", b.subject_id, b.version, b.rule_id, b.detail),
             )
         ),
+        customers=_customers(view, as_of, crn, subject_id),
+        not_notified_in_writing=not_written,
+        informed_date_missing=not_informed,
     )
+
+
+def _customers(
+    view: ViewRecorder, as_of: datetime, crn: str | None, subject_id: str | None
+) -> tuple[CustomerRecord, ...]:
+    scope = ""
+    if crn is not None:
+        scope += " AND c.crn = :crn"
+    if subject_id is not None:
+        scope += (
+            " AND (c.customer_id = :subject_id OR c.customer_id IN (SELECT customer_id"
+            f" FROM {{p}}{CUSTOMERS.records} WHERE record_id = :subject_id))"
+        )
+    found = CUSTOMERS.customer_records(
+        view, as_of, scope=scope, params={"crn": crn, "subject_id": subject_id}
+    )
+    if crn is None and subject_id is None:  # everyone: only the customers with something in force
+        found = [c for c in found if c.flags or c.restrictions]
+    return tuple(found)
+
+
+_WRITING_STEP: Final = f"{msp.PROCEDURE} S3"
+_INFORMED_STEP: Final = f"{msp.PROCEDURE} S1"
+
+
+def _unnotified(
+    records: list[_Record],
+) -> tuple[tuple[UnnotifiedPlan, ...], tuple[UnnotifiedPlan, ...]]:
+    """The plans in force never notified in writing, and those without the informed date."""
+    written: list[UnnotifiedPlan] = []
+    informed: list[UnnotifiedPlan] = []
+    for r in records:
+        since = r.in_force_since
+        if r.subject_type != PLAN or since is None or not r.in_force:
+            continue
+        what = "approved" if since.event_type == "MspApproved" else "varied or extended"
+        if not r.written_to:
+            written.append(
+                UnnotifiedPlan(
+                    crn=r.crn,
+                    plan_id=r.subject_id,
+                    in_force_since=since.at,
+                    rule_id="MSP-R9",
+                    procedure_ref=_WRITING_STEP,
+                    detail=f"In force since it was {what} on {since.at:%d %B %Y}, and never "
+                    "sent to the customer in writing: customers must be advised of their MSP "
+                    "in writing (send the approved MSP letter with the OMC/PSSO contact card).",
+                )
+            )
+        if not r.informed:
+            informed.append(
+                UnnotifiedPlan(
+                    crn=r.crn,
+                    plan_id=r.subject_id,
+                    in_force_since=since.at,
+                    rule_id="MSP-A4",
+                    procedure_ref=_INFORMED_STEP,
+                    detail=f"In force since it was {what} on {since.at:%d %B %Y}, with no date "
+                    "the customer was informed: record it once the customer (or their "
+                    "representative) is told of the MSP.",
+                )
+            )
+    return tuple(written), tuple(informed)
 
 
 _PAGE: Final = 10_000

@@ -12,9 +12,12 @@ from recoverycore.events.vocabulary import (
     LETTERS_TO_CUSTOMER,
     TERMINAL_EVENTS,
 )
+from recoverycore.projections._customers import CustomerTables
 from recoverycore.projections._subjects import (
     CASE_TOPICS,
+    CUSTOMER_TOPICS,
     PLAN_TOPICS,
+    is_customer_event,
     subject_type,
 )
 from recoverycore.projections._view import (
@@ -29,6 +32,9 @@ from recoverycore.projections._view import (
 )
 
 # -- what the view keeps -------------------------------------------------------------------------
+CUSTOMERS: Final = CustomerTables("compliance")
+"""The customer record's tables of the compliance view (flags and restrictions in force)."""
+
 _UPSERT_SUBJECT = Statement(
     "INSERT INTO {p}compliance_subjects (subject_id, subject_type, crn)"
     " VALUES (:subject_id, :subject_type, :crn)"
@@ -157,6 +163,11 @@ _DETAILS: Final[Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
     "DpoWarningNotDelivered": lambda d: {"item_id": d["letter_id"]},
     "DpoMade": lambda d: {"item_id": d["dpo_id"], "debt_ids": _debts(d)},
     "CaseClosed": lambda d: {"kind": d["reason"]},
+    # a plan in force, and its notification (S-MSP Step 1's informed date, Step 3's letter)
+    "MspApproved": lambda d: {},
+    "MspCustomerInformed": lambda d: {"kind": d["channel"]},
+    "MspVaried": lambda d: {},
+    "MspExtended": lambda d: {},
 }
 """What each event type keeps beyond when and by whom (every other event keeps only that)."""
 
@@ -188,7 +199,7 @@ class ComplianceView(ViewDefinition):
     * ``item_id``: what within the record the event is about: the letter, pause, flag (an MSP
       flag's kind), garnishee, DPO or employment lead;
     * ``kind``: letter purpose, pause reason, flag kind, garnishee kind, Debt Redress Check
-      result, employer call outcome, closure reason;
+      result, employer call outcome, closure reason, how an MSP's customer was informed;
     * ``ref``: letter code, Debt Redress Check id, the officer a garnishee was submitted to, an
       MSP letter's delivery method;
     * ``respond_by``: a case letter's response date;
@@ -202,6 +213,7 @@ class ComplianceView(ViewDefinition):
         "compliance_subjects",
         "compliance_events",
         "compliance_follow_ups",
+        *CUSTOMERS.tables,
     )
     ddl: ClassVar[tuple[str, ...]] = (
         "CREATE TABLE IF NOT EXISTS {p}compliance_subjects ("
@@ -220,9 +232,10 @@ class ComplianceView(ViewDefinition):
         " scheduled_at TEXT NOT NULL, status TEXT NOT NULL, ended_at TEXT)",
         "CREATE INDEX IF NOT EXISTS compliance_follow_ups_subject"
         " ON {p}compliance_follow_ups (subject_id)",
+        *CUSTOMERS.ddl,
     )
     topics: ClassVar[dict[str, tuple[str, ...]]] = {
-        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS,
+        RECOVERY_APPLICATION: PLAN_TOPICS + CASE_TOPICS + CUSTOMER_TOPICS,
         FOLLOW_UP_APPLICATION: _FOLLOW_UP_TOPICS,
     }
 
@@ -232,6 +245,8 @@ class ComplianceView(ViewDefinition):
         name = fact.event_type
         if fact.application == FOLLOW_UP_APPLICATION:
             return _follow_up_writes(name, data, fact)
+        if is_customer_event(fact):
+            return CUSTOMERS.writes(fact)
         if name in _SUBJECT_EVENTS:
             subject = {
                 "subject_id": fact.subject_id,
