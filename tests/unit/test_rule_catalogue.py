@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,10 @@ TRIGGERS: dict[str, Trigger] = {
     "MSP-A8": variation_for_a_write_only_plan,
     "MSP-A9": lambda: (active(), command(msp.ExpireMsp, actor=staff(Role.SYSTEM))),
     "MSP-A10": lambda: (draft(), B.record()),
+    "MSP-A11": lambda: (
+        active().at(datetime.combine(B.record().end_date, time(10), EPOCH.tzinfo)),
+        B.call(),
+    ),
     **CASE_TRIGGERS,
 }
 """For every rule: a history and a command that the rule refuses (or, for the SMS safeguards
