@@ -27,8 +27,8 @@ from msp_support import (
     invite,
     link,
     names,
-    notified,
     note,
+    notified,
     police,
     representative_call,
     review,
@@ -193,7 +193,7 @@ def test_a_review_cannot_extend_a_plan_once_its_end_date_has_been_reached() -> N
     refused_as_past_its_end_date(late, extend)
 
 
-# -- the date is the plan's local date --------------------------------------------------------------
+# -- the date is the plan's local date ---------------------------------------------------------
 def test_the_end_date_is_reckoned_in_the_plans_own_time_zone() -> None:
     # 00:30 on the end date in Sydney is still 22:30 the day before in Perth.
     moment = datetime.combine(END_DATE, time(0, 30), END.tzinfo).astimezone(UTC)
