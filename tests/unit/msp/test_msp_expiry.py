@@ -118,10 +118,11 @@ def test_from_the_end_date_on_nothing_that_needs_the_plan_in_force_is_accepted(
     refused_as_past_its_end_date(scenario, UNDER_THE_PLAN[command]())
 
 
-def test_a_draft_cannot_be_approved_once_its_end_date_has_been_reached() -> None:
-    refused_as_past_its_end_date(draft().at(END), B.approve())
-    # It can still be rejected or withdrawn, which brings nothing into force.
+def test_a_draft_past_its_end_date_is_not_in_force_either() -> None:
+    refused_as_past_its_end_date(draft().at(END), B.sms())
+    # A decision on the plan itself is still taken: approved, the next tick expires it.
     assert names(draft().at(END).when(B.reject())) == ["MspRejected"]
+    assert names(draft().at(END).when(B.approve())) == ["MspApproved"]
 
 
 # -- what records what happened, or ends the plan, is still accepted ------------------------------

@@ -5,8 +5,9 @@ review extended it (``MspExtended`` moves the end date). The follow-up timer rec
 (``ExpireMsp``), but the rule does not wait for it: from the end date on, in the plan's local
 time zone and on the date of the action, nothing that needs the plan in force is accepted.
 What records what happened before then (a delivery outcome of a letter already sent, a note, a
-linked incident, a safety flag) is still accepted, and so is a decision that ends the plan
-(withdrawal, rejection of a draft, the expiry itself).
+linked incident, a safety flag) is still accepted, and so is a decision on the plan itself
+(approval or rejection of a draft, withdrawal, the expiry): a draft approved after its end date
+does nothing under the plan, and the next tick expires it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import cast
 
 from recoverycore.aggregates._decider import Command, Decision
 from recoverycore.aggregates.msp.commands import (
-    ApproveMsp,
     AttachFinalLetter,
     CompleteReview,
     GrantOneOffVariation,
@@ -36,7 +36,6 @@ from recoverycore.aggregates.msp.commands import (
 from recoverycore.aggregates.msp.state import MspState
 
 NEEDS_PLAN_IN_FORCE: Mapping[type[Command], str] = {
-    ApproveMsp: "approve the MSP",
     RecordNotificationCallAttempt: "phone the customer about the MSP",
     RecordRepresentativeContact: "contact a representative about the MSP",
     RecordDecisionNotToContactDirectly: "decide how the customer is told of the MSP",

@@ -87,7 +87,6 @@ _FORBIDDEN_INVITATIONS: dict[str, frozenset[str]] = {
 }
 _Letter = SendMspLetter | InviteCustomerToReview | SendBehaviourWarning | SendRestrictionReminder
 _UNDER_THE_PLAN = (
-    ApproveMsp,
     RecordNotificationCallAttempt,
     RecordRepresentativeContact,
     RecordDecisionNotToContactDirectly,
@@ -104,7 +103,8 @@ _UNDER_THE_PLAN = (
     SendRestrictionReminder,
 )
 """MSP-A11: what is done under a plan in force, so not from its end date on (notes, incidents,
-flags, delivery outcomes, withdrawal, rejection and the expiry itself record or end it)."""
+flags and delivery outcomes record what happened; approval, rejection, withdrawal and the expiry
+decide on the plan itself)."""
 
 
 @dataclass
