@@ -201,7 +201,8 @@ def tick(
         typer.Option(
             "--now",
             help="The time to tick to, with its offset (e.g. 2026-08-31T09:00:00+10:00). The "
-            "domain never reads a clock; this is the only way follow-ups fall due.",
+            "domain never reads a clock: follow-ups fall due (and plans past their end date "
+            "expire) only when a tick passes them, here or in `follow follow-ups --tick`.",
         ),
     ],
     db: DbOption = None,
