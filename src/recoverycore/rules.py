@@ -249,6 +249,20 @@ _RULES: tuple[Rule, ...] = (
         "spec 3.1",
         "ACCC §10",
     ),
+    _msp(
+        "MSP-A11",
+        "An MSP is in force only until its end date (or the later end date a review extended "
+        "it to): from the end date on, in the plan's local time zone and on the date of the "
+        "action, nothing that needs the plan in force is accepted (notification calls and "
+        "contacts, informed date, SMS, contact card, letters, police hand-over, "
+        "one-off variations, review invitations and reviews, behaviour warnings and "
+        "restriction reminders). What happened before the end date may still be recorded, and "
+        "the follow-up timer records the expiry on the end date.",
+        "S1-S3 (duration; spec 1.5, 1.8 M18)",
+        "S-MSP S1",
+        "OMB-2010",
+        assumption=True,
+    ),
 )
 
 

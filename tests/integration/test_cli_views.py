@@ -20,8 +20,17 @@ from typer.testing import CliRunner
 from pgserver import PgServer
 from recoverycore import AuditReport, RecoveryApp, SimulatedClock
 from recoverycore.aggregates.cmr import CaseState
+from recoverycore.application.policies import FollowUpPolicy, run_policies
 from recoverycore.cli import app as cli
-from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_CASE_START, DEMO_PLAN_ID, run_case_demo
+from recoverycore.cli.demo import (
+    DEMO_CASE_ID,
+    DEMO_CASE_START,
+    DEMO_PLAN_ID,
+    DEMO_START,
+    run_case_demo,
+    run_demo,
+)
+from recoverycore.persistence import sqlite_env
 from recoverycore.projections import Compliance, Timeline, Workload, WorkloadView, open_view
 
 runner = CliRunner()
@@ -41,25 +50,42 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def plan_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's MSP alone, its follow-ups ticked as the demo ticks them. (In the whole demo the
+    case's clock runs past the plan's end date, 31 August 2026, and the tick expires the plan,
+    so no plan is left open there.)"""
+    db = tmp_path_factory.mktemp("plan") / "store.db"
+    policies = run_policies(sqlite_env(db))
+    try:
+        app = policies.get(RecoveryApp)
+        clock = SimulatedClock(DEMO_START)
+        app.clock = clock
+        run_demo(app, clock, policies.get(FollowUpPolicy).tick)
+    finally:
+        policies.stop()
+    return db
+
+
 def _json(args: list[str]) -> bytes:
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     return result.stdout.encode()
 
 
-def test_workload_json_is_the_documented_model_and_lists_the_officers_plan(demo_db: Path) -> None:
-    out = _json(["workload", "--officer", "SO-5120", "--db", str(demo_db), "-f", "json"])
+def test_workload_json_is_the_documented_model_and_lists_the_officers_plan(plan_db: Path) -> None:
+    out = _json(["workload", "--officer", "SO-5120", "--db", str(plan_db), "-f", "json"])
     answer = Workload.model_validate_json(out)
     assert [s.subject_id for s in answer.subjects] == [str(DEMO_PLAN_ID)]
     assert answer.officer_id == "SO-5120"
     assert answer.overdue == sum(1 for f in answer.follow_ups if f.overdue)
 
 
-def test_workload_as_of_a_past_time_has_nothing_overdue_yet(demo_db: Path) -> None:
+def test_workload_as_of_a_past_time_has_nothing_overdue_yet(plan_db: Path) -> None:
     out = _json(
         [
             *("workload", "--officer", "SO-5120", "--as-of", "2026-03-10T09:00:00+11:00"),
-            *("--db", str(demo_db), "-f", "json"),
+            *("--db", str(plan_db), "-f", "json"),
         ]
     )
     answer = Workload.model_validate_json(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,10 @@ TRIGGERS: dict[str, Trigger] = {
     "X-A4": lambda: (
         given_for(CUSTOMER, *C.events(C.flag())),
         C.clear(reasons=("ok",)),
+    ),
+    "MSP-A11": lambda: (
+        active().at(datetime.combine(B.record().end_date, time(10), EPOCH.tzinfo)),
+        B.call(),
     ),
     **CASE_TRIGGERS,
 }

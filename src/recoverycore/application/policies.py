@@ -26,17 +26,23 @@ from eventsourcing.system import ProcessApplication, SingleThreadedRunner, Syste
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
-from recoverycore.aggregates import cmr
+from recoverycore.aggregates import cmr, msp
 from recoverycore.application._following import SkipsUnreadable
 from recoverycore.application._startup import StartsTogether
 from recoverycore.application.clock import DEFAULT_TIME_ZONE
 from recoverycore.application.holidays import holidays_for
 from recoverycore.application.recovery import RecoveryApp
-from recoverycore.errors import UnreadableEvent
+from recoverycore.errors import (
+    AggregateNotFound,
+    ConcurrentUpdateError,
+    RuleViolation,
+    StoreBusy,
+    UnreadableEvent,
+)
 from recoverycore.events import DayCount
 from recoverycore.events.cmr import CaseAllocated, CaseEvent
 from recoverycore.events.follow_ups import FollowUpEvent, FollowUpScheduled
-from recoverycore.events.msp import MspEvent, MspRecorded
+from recoverycore.events.msp import MspEvent, MspExpired, MspRecorded
 from recoverycore.persistence import (
     ERASED,
     FOLLOW_UP_APPLICATION,
@@ -71,7 +77,13 @@ def configured_periods(config: BaseModel) -> dict[str, DayCount]:
 
 
 class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessApplication[UUID]):
-    """Follows the plans and cases and keeps their follow-up ledgers."""
+    """Follows the plans and cases and keeps their follow-up ledgers.
+
+    A follow-up that asks for an action when it falls due (a plan's end date: the plan expires)
+    has it recorded by :meth:`tick` through the :class:`~recoverycore.RecoveryApp` the policy
+    follows (:meth:`follow_application`, :meth:`follow_leader`, or :meth:`records_through` for
+    a runner that wires the logs itself, as :func:`run_policies` does).
+    """
 
     name = FOLLOW_UP_APPLICATION
     env: ClassVar[dict[str, str]] = dict(RecoveryApp.env)
@@ -93,6 +105,8 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
         self._open_ledgers: set[UUID] | None = None
         self._upstream: RecoveryApp | None = None
         self._pending: follow_ups.FollowUpLedger | None = None
+        self.expired: list[MspExpired] = []
+        """The plan expiries the last :meth:`tick` recorded."""
 
     # -- processing -------------------------------------------------------------------------------
     def policy(
@@ -132,6 +146,18 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
             self.periods = configured_periods(upstream.case_config)
         self.follow_leader(upstream)
 
+    def follow_leader(self, leader: Any) -> None:
+        """Follow ``leader``'s notification log; a :class:`~recoverycore.RecoveryApp` leader is
+        also where :meth:`tick` records the plan expiries that fall due."""
+        super().follow_leader(leader)
+        if isinstance(leader, RecoveryApp):
+            self._upstream = leader
+
+    def records_through(self, upstream: RecoveryApp) -> None:
+        """Record the actions follow-ups call for (a plan's expiry) through ``upstream``, whose
+        log this policy already follows (a runner wired them: see :func:`run_policies`)."""
+        self._upstream = upstream
+
     def catch_up(self, leader_name: str = RecoveryApp.name) -> None:
         """Process every event the leader recorded since the last one processed.
 
@@ -163,9 +189,18 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
     def tick(self, now: datetime) -> list[FollowUpEvent]:
         """Make due every follow-up whose due time ``now`` has passed; returns what fell due.
 
+        A plan whose end-date follow-up has fallen due (now, or at an earlier tick that could
+        not record the expiry) is expired: ``ExpireMsp`` is recorded on it through the
+        application this policy follows, as the policy (:data:`follow_ups.POLICY_ACTOR`, on
+        ``RecoveryApp.handle_for_policy``), dated when the follow-up fell due and caused by its
+        ``FollowUpDue``; the expiries recorded are kept in :attr:`expired`. A plan extended,
+        ended or already expired meanwhile, or whose history cannot be read, is left as it is
+        (logged).
+
         Ticking again with the same or an earlier time records nothing more.
         """
         due: list[FollowUpEvent] = []
+        expiring: list[follow_ups.PlanExpiryDue] = []
         for ledger_id in sorted(self._ledgers_with_open_follow_ups()):
             try:
                 ledger = self._ledger(ledger_id)
@@ -181,17 +216,73 @@ class FollowUpPolicy(ProtectedStorage, StartsTogether, SkipsUnreadable, ProcessA
                 self.skipped.append(unreadable)
                 continue
             new = follow_ups.tick(ledger, now)
-            if not new:
-                if ledger is not None and not ledger.open:
-                    self._ledgers_with_open_follow_ups().discard(ledger_id)
+            if not new and ledger is not None and not ledger.open:
+                self._ledgers_with_open_follow_ups().discard(ledger_id)
                 continue
-            try:
-                self.save(*new)
-            except IntegrityError:
-                continue  # another tick recorded it first; nothing is lost
-            due.extend(new)
-        _log.info("follow-ups ticked", now=now.isoformat(), due=len(due))
+            if new:
+                try:
+                    self.save(*new)
+                except IntegrityError:
+                    # Another tick recorded it first; nothing is lost. Its expiries are asked
+                    # for again below: the plan refuses one recorded twice.
+                    ledger = self._readable_ledger(ledger_id)
+                else:
+                    due.extend(new)
+                    ledger = follow_ups.fold(new, ledger)
+            expiring.extend(follow_ups.expiries_due(ledger))
+        self.expired = self._expire(expiring)
+        _log.info("follow-ups ticked", now=now.isoformat(), due=len(due), expired=len(self.expired))
         return due
+
+    def _readable_ledger(self, ledger_id: UUID) -> follow_ups.FollowUpLedger | None:
+        try:
+            return self._ledger(ledger_id)
+        except UnreadableEvent:
+            return None
+
+    def _expire(self, expiring: list[follow_ups.PlanExpiryDue]) -> list[MspExpired]:
+        """Record each plan's expiry through the application followed, once."""
+        recovery = self._upstream
+        if recovery is None:
+            if expiring:
+                _log.warning(
+                    "plans past their end date not expired: the policy records through no "
+                    "RecoveryApp (see FollowUpPolicy.records_through)",
+                    plans=[str(e.plan_id) for e in expiring],
+                )
+            return []
+        expired: list[MspExpired] = []
+        for expiry in expiring:
+            log = _log.bind(plan_id=str(expiry.plan_id), follow_up_id=expiry.follow_up_id)
+            command = msp.ExpireMsp(
+                plan_id=expiry.plan_id,
+                actor=follow_ups.POLICY_ACTOR,
+                occurred_at=expiry.due_at,
+                causation_id=expiry.due_event_id,
+                correlation_id=expiry.caused_by,
+            )
+            try:
+                events = recovery.handle_for_policy(command, retries=2)
+            except RuleViolation as refusal:
+                # Already expired, extended, ended or withdrawn, or the end date not yet reached
+                # by the application's clock (asked again at the next tick).
+                log.info("plan not expired", rule_id=refusal.rule_id, reason=refusal.reason)
+                continue
+            except UnreadableEvent as unreadable:
+                # Only that plan stops; every other plan still expires.
+                log.warning(
+                    "plan not expired: its history cannot be read",
+                    version=unreadable.version,
+                    reason=unreadable.reason,
+                )
+                continue
+            except (AggregateNotFound, ConcurrentUpdateError, StoreBusy) as error:
+                log.warning("plan not expired", error=str(error))
+                continue
+            recorded = [e for e in events if isinstance(e, MspExpired)]
+            expired.extend(recorded)
+            log.info("plan expired", expired_on=[str(e.expired_on) for e in recorded])
+        return expired
 
     def _ledgers_with_open_follow_ups(self) -> set[UUID]:
         if self._open_ledgers is None:
@@ -326,6 +417,8 @@ def run_policies(env: dict[str, str] | None = None) -> SingleThreadedRunner[UUID
         policy_system(), env=env if env is not None else in_memory_env()
     )
     runner.start()
+    # The runner wired the logs; the follow-up policy records plan expiries through this one.
+    runner.get(FollowUpPolicy).records_through(runner.get(RecoveryApp))
     return runner
 
 
@@ -360,12 +453,16 @@ def follow(
     poll_seconds: float = 0.5,
     stop: threading.Event | None = None,
     max_polls: int | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> int:
     """Run one process application of the system in this process, following its upstream's
     notification log until ``stop`` is set (or ``max_polls`` polls have run).
 
     Each poll processes whatever the upstream recorded since the last position recorded, so a
-    process killed at any point resumes exactly where it left off. Returns the polls run.
+    process killed at any point resumes exactly where it left off. With ``clock``, the
+    follow-up policy also ticks to ``clock()`` after each poll (follow-ups fall due and plans
+    past their end date expire without a separate ``recoverycore tick``). Returns the polls
+    run.
     """
     follower_name, leader_name = FOLLOWERS[which]
     classes: dict[str, type[Any]] = {
@@ -382,6 +479,8 @@ def follow(
         log.info("following")
         while not stop.is_set() and (max_polls is None or polls < max_polls):
             catch_up(follower, leader.name)
+            if clock is not None and isinstance(follower, FollowUpPolicy):
+                follower.tick(clock())
             polls += 1
             stop.wait(poll_seconds)
         log.info("stopped following", polls=polls)

@@ -16,7 +16,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from recoverycore import AggregateNotFound, DomainEvent, RecoveryApp, SimulatedClock
+from recoverycore import AggregateNotFound, DomainEvent, RecoveryApp, SimulatedClock, SystemClock
 from recoverycore.application import (
     FollowUpPolicy,
     SafeguardPolicy,
@@ -219,13 +219,15 @@ def tick(
         typer.Option(
             "--now",
             help="The time to tick to, with its offset (e.g. 2026-08-31T09:00:00+10:00). The "
-            "domain never reads a clock; this is the only way follow-ups fall due.",
+            "domain never reads a clock: follow-ups fall due (and plans past their end date "
+            "expire) only when a tick passes them, here or in `follow follow-ups --tick`.",
         ),
     ],
     db: DbOption = None,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Process new plan and case events into follow-ups, then make due those past ``--now``."""
+    """Process new plan and case events into follow-ups, then make due those past ``--now``;
+    a plan whose end date has come is expired (``MspExpired``, recorded by the policy)."""
     if now.tzinfo is None:
         err.print("[red]--now needs a UTC offset[/], e.g. 2026-08-31T09:00:00+10:00.")
         raise typer.Exit(code=2)
@@ -234,13 +236,19 @@ def tick(
         policy.follow_application(recovery)
         policy.catch_up()
         due = policy.tick(now)
-    rows = [e.model_dump(mode="json") | {"event_type": e.event_type} for e in due]
+        expired = policy.expired
+    recorded: list[DomainEvent] = [*due, *expired]
+    rows = [e.model_dump(mode="json") | {"event_type": e.event_type} for e in recorded]
     if fmt is Format.json:
         sys.stdout.write(orjson.dumps(rows).decode() + "\n")
         return
     console.print(f"{len(due)} follow-up(s) fell due by {now.isoformat()}.")
     for event in due:
         console.print(f"  {event.follow_up_id}  due {event.payload().get('due_at')}")
+    if expired:
+        console.print(f"{len(expired)} plan(s) expired on reaching their end date.")
+    for plan in expired:
+        console.print(f"  {plan.originator_id}  expired on {plan.expired_on.isoformat()}")
 
 
 @app.command("follow-ups")
@@ -272,6 +280,14 @@ def follow_command(
     which: Annotated[Follower, typer.Argument(help="Which process application to run.")],
     db: DbOption = None,
     poll: Annotated[float, typer.Option(help="Seconds between polls of the upstream log.")] = 0.5,
+    tick: Annotated[
+        bool,
+        typer.Option(
+            "--tick",
+            help="follow-ups only: after each poll, tick to the system clock (follow-ups fall "
+            "due and plans past their end date expire without `recoverycore tick`).",
+        ),
+    ] = False,
 ) -> None:
     """Run one policy (or RecoveryApp's side of the safeguard loop) in this process, following
     its upstream's notification log until stopped (Ctrl-C or SIGTERM).
@@ -282,6 +298,7 @@ def follow_command(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        follow(which.value, resolve_store_env(db), poll_seconds=poll, stop=stop)
+        clock = SystemClock() if tick else None
+        follow(which.value, resolve_store_env(db), poll_seconds=poll, stop=stop, clock=clock)
     except KeyboardInterrupt:
         stop.set()

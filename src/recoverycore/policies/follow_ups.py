@@ -36,12 +36,15 @@ from recoverycore.events.follow_ups import (
 from recoverycore.events.vocabulary import DEFAULT_PERIODS, PROCEDURE_TIME_ZONE, DayCount
 
 __all__ = [
+    "PLAN_EXPIRY",
     "POLICY_ACTOR",
     "RULES",
     "FollowUpLedger",
     "FollowUpRule",
     "OpenFollowUp",
+    "PlanExpiryDue",
     "evolve",
+    "expiries_due",
     "ledger_id",
     "react",
     "tick",
@@ -398,6 +401,8 @@ class OpenFollowUp(BaseModel):
     caused_by: str
     due_at: LocalDatetime
     status: Literal["SCHEDULED", "DUE"] = "SCHEDULED"
+    due_event_id: UUID | None = None
+    """The ``FollowUpDue`` event that made it due (what a reaction to it names as its cause)."""
 
 
 class FollowUpLedger(BaseModel):
@@ -430,7 +435,9 @@ def evolve(ledger: FollowUpLedger | None, event: DomainEvent) -> FollowUpLedger:
         update["known"] = ledger.known | {event.follow_up_id}
     elif isinstance(event, FollowUpDue):
         update["open"] = tuple(
-            f.model_copy(update={"status": "DUE"}) if f.follow_up_id == event.follow_up_id else f
+            f.model_copy(update={"status": "DUE", "due_event_id": event.event_id})
+            if f.follow_up_id == event.follow_up_id
+            else f
             for f in ledger.open
         )
     elif isinstance(event, FollowUpCompleted | FollowUpCancelled):
@@ -588,3 +595,56 @@ def tick(ledger: FollowUpLedger | None, now: datetime) -> list[FollowUpEvent]:
                 due_at=item.due_at,
             )
     return out.events
+
+
+# -- what a follow-up that fell due asks the application to record --
+PLAN_EXPIRY = "MSP_END_DATE"
+"""The follow-up whose falling due expires the plan (spec 1.8: "end_date: expire unless
+extended")."""
+
+
+@dataclass(frozen=True)
+class PlanExpiryDue:
+    """A plan whose end-date follow-up has fallen due and is still open: the application records
+    its expiry (``ExpireMsp``) as the policy, dated when the follow-up fell due."""
+
+    plan_id: UUID
+    due_at: datetime
+    follow_up_id: str
+    due_event_id: UUID | None
+    """The ``FollowUpDue`` event (the expiry's cause)."""
+    caused_by: UUID | None
+    """The event that set the end date (``MspRecorded`` or ``MspExtended``)."""
+
+
+def expiries_due(ledger: FollowUpLedger | None) -> list[PlanExpiryDue]:
+    """The plan expiries ``ledger`` calls for: its end-date follow-ups that have fallen due and
+    are still open (an expiry, an extension, an end or a withdrawal closes them).
+
+    Asking again is harmless: the plan refuses a second expiry, an expiry before its (perhaps
+    extended) end date, and any change once closed, so a tick that stopped after making the
+    follow-up due and before the expiry was recorded is made good by the next one."""
+    if ledger is None:
+        return []
+    try:
+        plan_id = UUID(ledger.subject_id)
+    except ValueError:
+        return []
+    return [
+        PlanExpiryDue(
+            plan_id=plan_id,
+            due_at=item.due_at,
+            follow_up_id=item.follow_up_id,
+            due_event_id=item.due_event_id,
+            caused_by=_uuid_or_none(item.caused_by),
+        )
+        for item in ledger.open
+        if item.kind == PLAN_EXPIRY and item.status == "DUE"
+    ]
+
+
+def _uuid_or_none(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None

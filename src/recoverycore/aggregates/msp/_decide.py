@@ -18,6 +18,7 @@ from recoverycore.aggregates._decider import (
     time_zone,
 )
 from recoverycore.aggregates.msp._checks import _Ctx
+from recoverycore.aggregates.msp._expiry import in_force_on_action_date
 from recoverycore.aggregates.msp.commands import MspCommand
 from recoverycore.aggregates.msp.state import DEFAULT_CONFIG, MspConfig, MspState
 from recoverycore.events.msp import PROCEDURE, MspEvent
@@ -40,13 +41,15 @@ def _lifecycle(state: MspState, command: Command, d: Decision, handling: Handlin
         f"The MSP is {state.status.lower()} and accepts no further changes.",
         "Record a new MSP if the customer's servicing needs managing again.",
     )
+    in_force_on_action_date(state, command, d)
 
 
 LIFECYCLE: Lifecycle[MspState, _Ctx] = Lifecycle(
     rule_id="MSP-A10", article="An MSP", noun="plan", not_found_kind="plan", check=_lifecycle
 )
 """What every MSP command passes first: MSP-A10 (not dated in the future, a new id), the plan
-exists, and MSP-A1 (a rejected, withdrawn, ended or expired plan accepts nothing more)."""
+exists, MSP-A1 (a rejected, withdrawn, ended or expired plan accepts nothing more), and MSP-A11
+(from its end date on, a plan accepts nothing that needs it in force, expired or not yet)."""
 
 
 def decide(

@@ -175,11 +175,12 @@ def _variation(s: MspState, c: GrantOneOffVariation, x: _Ctx) -> None:
         "No variation is needed: the customer may attend.",
     )
     x.d.require(
-        s.start_date <= x.d.local_date(c.appointment_at) <= s.end_date
+        s.start_date <= x.d.local_date(c.appointment_at) < s.end_date
         and c.appointment_at > x.d.occurred_at,
         "MSP-A8",
-        "The appointment is not a future date inside the MSP's period.",
-        f"Book an appointment between now and {s.end_date.isoformat()}.",
+        "The appointment is not a future date inside the MSP's period (the plan is no longer "
+        "in force from its end date, MSP-A11).",
+        f"Book an appointment after now and before the end date, {s.end_date.isoformat()}.",
     )
     x.d.emit(
         MspOneOffVariationGranted,

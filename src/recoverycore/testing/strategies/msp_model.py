@@ -86,6 +86,25 @@ _FORBIDDEN_INVITATIONS: dict[str, frozenset[str]] = {
     "PHONE_ONLY": frozenset({"FACE_TO_FACE"}),
 }
 _Letter = SendMspLetter | InviteCustomerToReview | SendBehaviourWarning | SendRestrictionReminder
+_UNDER_THE_PLAN = (
+    RecordNotificationCallAttempt,
+    RecordRepresentativeContact,
+    RecordDecisionNotToContactDirectly,
+    RecordCustomerInformed,
+    SendMspSms,
+    IssueContactCard,
+    AttachFinalLetter,
+    SendMspLetter,
+    RecordPoliceHandDelivery,
+    GrantOneOffVariation,
+    InviteCustomerToReview,
+    CompleteReview,
+    SendBehaviourWarning,
+    SendRestrictionReminder,
+)
+"""MSP-A11: what is done under a plan in force, so not from its end date on (notes, incidents,
+flags and delivery outcomes record what happened; approval, rejection, withdrawal and the expiry
+decide on the plan itself)."""
 
 
 @dataclass
@@ -315,7 +334,7 @@ class MspModel:
                 if not self.restriction_kinds & {"FULL_FACE_TO_FACE", "PARTIAL_FACE_TO_FACE"}:
                     broken.add("MSP-A8")
                 day = self.local_date(command.appointment_at)
-                inside = self.start_date <= day <= self.end_date
+                inside = self.start_date <= day < self.end_date
                 if not inside or command.appointment_at <= occurred:
                     broken.add("MSP-A8")
             case InviteCustomerToReview():
@@ -381,6 +400,10 @@ class MspModel:
         if self.terminal:
             return Expected(frozenset(broken | {"MSP-A1"}))
         broken |= self._rules(command, occurred, now)
+        if isinstance(command, _UNDER_THE_PLAN):
+            acted = command.handed_at if isinstance(command, RecordPoliceHandDelivery) else occurred
+            if self.local_date(acted) >= self.end_date:
+                broken.add("MSP-A11")
         blocked = self._sms_blocks(command) if isinstance(command, SendMspSms) else frozenset()
         return Expected(frozenset(broken), sms_blocked_by=blocked)
 

@@ -101,9 +101,12 @@ def progressing_commands(
     accept at ``now``: approval, a successful call, the letter attached, sent and delivered,
     the customer informed, an SMS, a one-off variation, the review and its outcome, expiry.
 
-    A terminal plan has none (the strategy is ``st.nothing()``)."""
+    A terminal plan has none (the strategy is ``st.nothing()``); a plan in force whose end date
+    has been reached only expires (MSP-A11: nothing else under it is accepted)."""
     config = config or MspConfig()
     pid = state.id
+    if state.status in msp.IN_FORCE and _local_date(now, config) >= state.end_date:
+        return _legal(ExpireMsp, pid, actors(Role.SYSTEM))
     officer = actors(Role.OMC)
     deciders = _role_actors(config.decision_maker_roles)
     reviewers = _role_actors(config.reviewer_roles)
@@ -149,8 +152,8 @@ def progressing_commands(
         later.append(_legal(InviteCustomerToReview, pid, reviewers, letter_id="R-1", **letter))
         if state.restriction_kinds & {"FULL_FACE_TO_FACE", "PARTIAL_FACE_TO_FACE"}:
             first = max(now.date() + timedelta(days=1), state.start_date)
-            if first <= state.end_date:
-                days = (state.end_date - first).days
+            if first < state.end_date:  # MSP-A8: an appointment before the end date
+                days = (state.end_date - first).days - 1
                 later.append(
                     _legal(
                         GrantOneOffVariation,
@@ -218,8 +221,6 @@ def progressing_commands(
                     message_template_id=st.sampled_from(_TEMPLATES),
                 )
             )
-        if _local_date(now, config) >= state.end_date:
-            later.append(_legal(ExpireMsp, pid, actors(Role.SYSTEM)))
     if state.status == "UNDER_REVIEW":
         options.append(
             _legal(
