@@ -141,7 +141,8 @@ def _command(case_id: UUID, index: int, now: datetime) -> cmr.CaseCommand:
         return cmr.AllocateCase(
             case_id=case_id,
             actor=TEAM_LEADER,
-            crn="311 204 557J",
+            # A customer of its own (one open case per customer): a CRN from the case's id.
+            crn=f"{case_id.int % 10**9:09d}J",
             customer=CUSTOMER,
             team="SRT",
             case_manager_id=cm.staff_id,

@@ -185,6 +185,8 @@ def record_demo_copies(app: RecoveryApp, copies: int, *, first: int = 0) -> None
         with ExitStack() as patched:
             for name in ("DEMO_PLAN_ID", "DEMO_CASE_ID"):
                 patched.enter_context(mock.patch.object(demo, name, uuid5(_COPIES, f"{name}{n}")))
+            # Each copy's case is another customer's: a customer has one open case.
+            patched.enter_context(mock.patch.object(demo, "DEMO_CASE_CRN", f"{n + 1:09d}J"))
             plan_clock = SimulatedClock(demo.DEMO_START)
             app.clock = plan_clock
             demo.run_demo(app, plan_clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 __all__ = [
@@ -23,7 +24,20 @@ __all__ = [
 
 
 class RecoveryCoreError(Exception):
-    """Base class of every error recoverycore raises on purpose."""
+    """Base class of every error recoverycore raises on purpose.
+
+    Every one pickles with its fields (an error raised in a worker process, a ``multiprocessing``
+    pool's task say, reaches the parent as itself)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[RecoveryCoreError], args: tuple[Any, ...], fields: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(fields)
+    return error
 
 
 class RuleViolation(RecoveryCoreError):

@@ -214,7 +214,14 @@ def test_each_policy_keeps_its_own_sqlite_file_beside_the_store(tmp_path: Path) 
     upstream = RecoveryApp(env=env)
     topics = {n.topic for n in upstream.recorder.select_notifications(start=1, limit=10_000)}
     assert all(
-        t.startswith(("recoverycore.events.msp:", "recoverycore.events.cmr:")) for t in topics
+        t.startswith(
+            (
+                "recoverycore.events.msp:",
+                "recoverycore.events.cmr:",
+                "recoverycore.events.customer:",
+            )
+        )
+        for t in topics
     )
 
 

@@ -31,10 +31,11 @@ from pgserver import PgServer
 from recoverycore import RecoveryApp
 from recoverycore.application.policies import FollowUpPolicy, SafeguardPolicy
 from recoverycore.cli.demo import DEMO_CASE_ID, DEMO_PLAN_ID
+from recoverycore.cli.demo_customer import DEMO_CUSTOMER_CASE_ID, DEMO_CUSTOMER_CRN
 from recoverycore.events import normalise_crn
 from recoverycore.persistence import ERASED, personal_spec, release_personal_data, sqlite_env
 
-DEMO_CRNS = ("204 567 891K", "311 204 557J")
+DEMO_CRNS = ("204 567 891K", "311 204 557J", DEMO_CUSTOMER_CRN)
 DEMO_PHONES = ("0412 000 318", "0413 555 010")
 DEMO_TEXTS = (
     "CITIZEN, Alex",
@@ -223,7 +224,7 @@ def _forget_every_customer_and_look_everywhere(
 ) -> dict[str, bytes]:
     cli("demo")
     values = _personal_values(env)
-    subjects = (str(DEMO_PLAN_ID), str(DEMO_CASE_ID))
+    subjects = (str(DEMO_PLAN_ID), str(DEMO_CASE_ID), str(DEMO_CUSTOMER_CASE_ID))
     lengths = [
         len(orjson.loads(h)) for h in cli.batch(*(("history", s, "-f", "json") for s in subjects))
     ]
@@ -232,6 +233,7 @@ def _forget_every_customer_and_look_everywhere(
     # One customer by the CRN as recorded, the other spelt otherwise (dashes, lower case).
     assert "key destroyed" in cli("forget", DEMO_CRNS[0])
     assert "key destroyed" in cli("forget", "311-204-557j")
+    assert "key destroyed" in cli("forget", DEMO_CUSTOMER_CRN.lower())
 
     reads: list[tuple[str, ...]] = []
     for subject in subjects:

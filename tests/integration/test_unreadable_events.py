@@ -207,7 +207,7 @@ def test_a_safety_flag_reaches_the_customers_readable_records_past_an_unreadable
             app.handle(case.flag(kind="SUICIDE_SELF_HARM", source="Customer spoke of self-harm"))
         assert app.plan(plans[1].plan_id).safety_flags == ("SUICIDE_SELF_HARM",)
         assert any(
-            e["event"] == "safeguard not applied" and e["target"] == str(plans[0].plan_id)
+            e["event"] == "customer flag not applied" and e["target"] == str(plans[0].plan_id)
             for e in logs
         )
     finally:

@@ -238,7 +238,7 @@ def test_hostile_allocations(
 @given(callback_on=extreme_dates(), checked=st.booleans())
 def test_extreme_dates(case_store: Store, callback_on: date, checked: bool) -> None:
     case_id = uuid4()
-    case_store.app.handle(C.allocate(case_id=case_id))
+    case_store.app.handle(C.allocate(case_id=case_id, crn=f"{case_id.int % 10**9:09d}J"))
     base = C.command(RecordCallbackAgreed, case_id=case_id, callback_on=C.day(1).date())
     command = built(base, checked, callback_on=callback_on)
     if command is not None:

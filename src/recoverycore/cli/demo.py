@@ -26,8 +26,10 @@ from recoverycore.msp import (
 )
 
 __all__ = [
+    "DEMO_CASE_CRN",
     "DEMO_CASE_ID",
     "DEMO_CASE_START",
+    "DEMO_PLAN_CRN",
     "DEMO_PLAN_ID",
     "DEMO_START",
     "DemoStep",
@@ -35,6 +37,10 @@ __all__ = [
     "run_demo",
 ]
 
+DEMO_PLAN_CRN = "204 567 891K"
+"""The demo plan's customer."""
+DEMO_CASE_CRN = "311 204 557J"
+"""The demo case's customer."""
 DEMO_PLAN_ID = UUID("5e1f0c3a-0000-4000-8000-00000000d3e0")
 DEMO_START = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Australia/Sydney"))
 
@@ -85,7 +91,7 @@ def run_demo(
         msp.RecordMsp(
             plan_id=pid,
             actor=RECORDER,
-            crn="204 567 891K",
+            crn=DEMO_PLAN_CRN,
             program="CENTRELINK",
             msp_type="REACTIVE",
             triggering_incidents=(IncidentRef(incident_id="CIMS-2026-031877", system="CIMS"),),
@@ -321,7 +327,7 @@ def run_case_demo(
         cmr.AllocateCase(
             case_id=cid,
             actor=TEAM_LEADER,
-            crn="311 204 557J",
+            crn=DEMO_CASE_CRN,
             customer=CUSTOMER,
             team="SRT",
             case_manager_id=cm.staff_id,
