@@ -38,7 +38,11 @@ from recoverycore.aggregates.customer import (
 )
 from recoverycore.errors import RuleViolation, UnreadableEvent
 from recoverycore.events import DomainEvent
-from recoverycore.events.customer import CustomerFlagCleared, CustomerFlagRecorded
+from recoverycore.events.customer import (
+    CustomerFlagCleared,
+    CustomerFlagRecorded,
+    customer_record_id,
+)
 from recoverycore.persistence import ERASED
 from recoverycore.policies.safeguards import SAFEGUARD_ACTOR
 
@@ -81,9 +85,9 @@ class CustomerRecords:
     def customer_id(self, crn: str, *, create: bool = False) -> UUID | None:
         """The id of the customer record of ``crn`` (any spelling that normalises to it).
 
-        On a store that protects personal data it is random, found through the key store's
-        lookup row of the CRN's keyed digest (made when ``create``), so no id can be computed
-        from a guessed CRN; where personal data is kept plain it is
+        On a store that protects personal data it is made from the customer's random key subject,
+        found through the key store's lookup row of the CRN's keyed digest (made when
+        ``create``), so no id can be computed from a guessed CRN; where personal data is kept plain it is
         :func:`~recoverycore.aggregates.customer.plain_customer_id`. ``None`` when the customer
         has no record (or was forgotten) and not ``create``.
         """
@@ -93,7 +97,7 @@ class CustomerRecords:
         if personal is None:
             return plain_customer_id(crn)
         subject = personal.record_of_crn(crn, create=create)
-        return None if subject is None else UUID(hex=subject)
+        return None if subject is None else customer_record_id(subject)
 
     def customer(self, crn: str) -> CustomerState | None:
         """The customer's current record (``None`` if they have none yet)."""

@@ -28,6 +28,7 @@ __all__ = [
     "CUSTOMER_EVENT_TYPES",
     "CUSTOMER_NAMESPACE",
     "PROCEDURE",
+    "CUSTOMER_RECORD_NAMESPACE",
     "STATE_TIME_ZONES",
     "AustralianState",
     "CustomerEvent",
@@ -42,6 +43,7 @@ __all__ = [
     "RepresentativeRemoved",
     "RestrictionsInForce",
     "RestrictionsLifted",
+    "customer_record_id",
     "plain_customer_id",
 ]
 
@@ -49,11 +51,22 @@ CUSTOMER_NAMESPACE = UUID("3f6e2b0c-8d71-4a7e-b0e4-5d1c2a9f7e31")
 """The namespace of a customer record's id where personal data is kept plain (in memory)."""
 
 
+CUSTOMER_RECORD_NAMESPACE = UUID("b7d0e4a1-5c2f-4f83-9e61-0a9d3c7b52e4")
+"""The namespace of the customer record aggregate's id, made from the customer's key subject."""
+
+
+def customer_record_id(subject: str) -> UUID:
+    """The id of the customer record aggregate of the customer whose key subject (record id,
+    hex) is ``subject``: its own id, so that no other log's record of the customer (the
+    safeguard policy's) shares it."""
+    return uuid5(CUSTOMER_RECORD_NAMESPACE, subject)
+
+
 def plain_customer_id(crn: str) -> UUID:
-    """The customer record's id on a store that keeps personal data plain: ``uuid5`` of the
-    normalised CRN. Stores that protect personal data give each customer a random id, found
-    through the key store (the application's ``customer_id``)."""
-    return uuid5(CUSTOMER_NAMESPACE, normalise_crn(crn))
+    """The customer record's id on a store that keeps personal data plain (made from ``uuid5`` of
+    the normalised CRN). Stores that protect personal data give each customer a random subject,
+    found through the key store (the application's ``customer_id``)."""
+    return customer_record_id(uuid5(CUSTOMER_NAMESPACE, normalise_crn(crn)).hex)
 
 
 PROCEDURE = "customer record"
