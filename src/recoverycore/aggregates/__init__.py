@@ -5,6 +5,8 @@ Each aggregate is one :class:`Decider` value: :data:`MSP` (Managed Service Plans
 :mod:`recoverycore.aggregates.cmr`). :data:`DECIDERS` maps each one's command base class to it;
 :func:`decider_for` finds the Decider of a command, :func:`decider_of_kind` the Decider of an
 aggregate type name, and :func:`decider_of_event` the one whose histories hold an event.
+:data:`ROLE_TABLE` says who may record each command (the shared decide skeleton checks it
+before every handler).
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from recoverycore.aggregates import cmr, msp
+from recoverycore.aggregates._authority import (
+    ROLE_TABLE,
+    Authority,
+    FourEyes,
+    authority_for,
+    authorize,
+)
 from recoverycore.aggregates._decider import (
     Command,
     DecideContext,
@@ -36,17 +45,22 @@ __all__ = [
     "CASE",
     "DECIDERS",
     "MSP",
+    "ROLE_TABLE",
     "AnyDecider",
+    "Authority",
     "Command",
     "DecideContext",
     "Decider",
     "Decision",
     "Evolvers",
     "FlagRequest",
+    "FourEyes",
     "Handlers",
     "Handling",
     "Lifecycle",
     "admit",
+    "authority_for",
+    "authorize",
     "check_command",
     "cmr",
     "decide_with",

@@ -305,9 +305,19 @@ def decide_with(
     now: AwareDatetime,
     zone: tzinfo,
     context: Callable[[Decision], X],
+    config: BaseModel | None = None,
+    internal: bool = False,
 ) -> list[DomainEvent]:
     """Decide ``command`` (the skeleton every aggregate shares): the events it records, or
-    :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded."""
+    :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded.
+
+    After the lifecycle checks and before the handler, the role table's row for the command
+    is applied (:func:`~recoverycore.aggregates._authority.authorize`), reading the role
+    settings of ``config``; ``internal`` is True only when the library's own policies record
+    (only then may the actor have the role ``SYSTEM``)."""
+    # Imported here: the role table names every aggregate's commands, which import this module.
+    from recoverycore.aggregates._authority import authorize
+
     handling = handlers[type(command)]
     if not was_validated(command):  # built with model_construct or model_copy(update=...)
         check_command(command)
@@ -331,6 +341,7 @@ def decide_with(
         if state is None:
             raise AggregateNotFound(aggregate_id, kind=lifecycle.not_found_kind)
         lifecycle.check(state, command, d, handling)
+    authorize(state, command, d, config, internal=internal)
     handling.handler(state, command, context(d))
     return d.events
 

@@ -16,7 +16,14 @@ def _decide_case(
     state: CaseState | None, command: CaseCommand, context: DecideContext[CaseConfig]
 ) -> list[CaseEvent]:
     calendar = ContactCalendar(public_holidays=context.public_holidays)
-    return decide(state, command, now=context.now, config=context.config, calendar=calendar)
+    return decide(
+        state,
+        command,
+        now=context.now,
+        config=context.config,
+        calendar=calendar,
+        internal=context.internal,
+    )
 
 
 def _case_flag(state: CaseState, request: FlagRequest) -> CaseCommand | None:
