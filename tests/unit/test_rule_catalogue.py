@@ -149,7 +149,7 @@ PROCEDURES: dict[str, ProcedureSetup] = {
 }
 """For each aggregate: its procedure, its configuration, its rule id prefixes, its module (for a
 package, its ``__init__.py``)."""
-ANY = (BOTH_PROC, ("X-A",), Path(_authority.__file__))
+ANY: tuple[str, tuple[str, ...], Path] = (BOTH_PROC, ("X-A",), Path(_authority.__file__))
 """The rules of both aggregates (the role table): their procedure, prefixes and module."""
 
 
