@@ -11,6 +11,7 @@ __all__ = [
     "ForgetIncomplete",
     "InvalidCommand",
     "KeyStoreMissing",
+    "NotAuthorised",
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
@@ -208,3 +209,11 @@ class StoreBusy(RecoveryCoreError):
             "again; if it keeps happening, look for a process holding the store's lock or a "
             "command far larger than usual."
         )
+
+
+class NotAuthorised(RuleViolation):
+    """A command was refused on authority grounds: the actor's role (or APS level) may not
+    record it, a second person must (four-eyes), or the role ``SYSTEM`` was used outside the
+    library's own policies. ``rule_id`` is the role table's rule (X-A1, X-A2, X-A3, or the
+    specific rule a row names, such as MSP-A3 or CMR-R9); an application may answer it as
+    "forbidden" rather than as a procedural refusal."""

@@ -41,6 +41,7 @@ from recoverycore.aggregates._decider import Command, Decision
 from recoverycore.aggregates.cmr import commands as c
 from recoverycore.aggregates.cmr.state import CASE_ROLES, LEADER_ROLES
 from recoverycore.aggregates.msp import commands as m
+from recoverycore.errors import NotAuthorised
 from recoverycore.events import Actor, ApsLevel, Role
 
 __all__ = [
@@ -428,18 +429,25 @@ def _name(command_type: type[Command]) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", command_type.__name__)
 
 
+def _require(d: Decision, ok: bool, rule_id: str, reason: str, remedy: str) -> None:
+    d.applied(rule_id)
+    if not ok:
+        raise NotAuthorised(rule_id, reason, remedy)
+
+
 def authorize(
     state: Any, command: Command, d: Decision, config: BaseModel | None, *, internal: bool
 ) -> None:
     """Check the role table's row for ``command``: X-A3 (``SYSTEM`` only for the library's
     own policies), the role and APS level (X-A1 or the row's rule), and four-eyes (X-A2 or the
     row's rule). Refuses with :class:`~recoverycore.errors.RuleViolation`, recording
-    nothing."""
+    nothing (:class:`~recoverycore.errors.NotAuthorised`, a ``RuleViolation``)."""
     actor = command.actor
     what = _name(type(command))
     row = authority_for(type(command))
     if row is None:
-        d.require(
+        _require(
+            d,
             False,
             "X-A1",
             f"{what} has no row in the role table, so nobody may record it.",
@@ -447,7 +455,8 @@ def authorize(
         )
         return
     if actor.role == Role.SYSTEM:
-        d.require(
+        _require(
+            d,
             internal and row.system,
             "X-A3",
             f"The role SYSTEM is for the library's own policies, and {what} "
@@ -464,15 +473,17 @@ def authorize(
     eyes = row.four_eyes
     alone = eyes is not None and eyes.alone(state, command)
     exception = eyes.exception if eyes is not None else ""
-    d.require(
+    _require(
+        d,
         actor.role in allowed or alone,
         row.rule_id,
         f"{actor.staff_id} acts as {actor.role.value}, and {what} is for "
         f"{role_words(allowed)}{exception} only.",
-        f"Ask a {role_words(allowed)} to do it.",
+        f"Ask an officer acting as {role_words(allowed)} to do it.",
     )
     if row.min_aps is not None:
-        d.require(
+        _require(
+            d,
             aps_at_least(actor.aps_level, row.min_aps),
             row.rule_id,
             f"{what} needs an officer at {row.min_aps} or above; {actor.staff_id} is "
@@ -482,7 +493,8 @@ def authorize(
     if eyes is None or (eyes.setting and not getattr(config, eyes.setting, True)):
         return
     first = eyes.first(state, command)
-    d.require(
+    _require(
+        d,
         first is None or first != actor.staff_id or alone,
         eyes.rule_id,
         f"{actor.staff_id} is {eyes.against} and so cannot also approve {what.lower()}: "
