@@ -81,7 +81,8 @@ def test_a_command_with_no_row_fails_the_suite_and_is_refused(
     table_without = {k: v for k, v in ROLE_TABLE.items() if k is not msp.AddMspNote}
     assert _without_a_row(table_without) == ["AddMspNote"]
 
-    monkeypatch.delitem(ROLE_TABLE, msp.AddMspNote)
+    note: type[Command] = msp.AddMspNote
+    monkeypatch.delitem(ROLE_TABLE, note)
     scenario = given_plan(PLAN.approved_plan())
     refusal = scenario.refused(PLAN.command(msp.AddMspNote, text="Called; no answer."))
 
@@ -261,7 +262,7 @@ _PLAN_BUILT = {
 def _plan_command(cls: type[msp.MspCommand], actor: Actor) -> msp.MspCommand:
     built = _PLAN_BUILT.get(cls)
     if built is not None:
-        return built(actor=actor)  # type: ignore[no-any-return]
+        return built(actor=actor)
     made: msp.MspCommand = PLAN.command(cls, actor=actor, **_PLAN_FIELDS.get(cls, {}))
     return made
 

@@ -18,8 +18,10 @@ from recoverycore.aggregates._authority import (
     ROLE_TABLE,
     Authority,
     FourEyes,
+    RoleRow,
     authority_for,
     authorize,
+    role_rows,
 )
 from recoverycore.aggregates._decider import (
     Command,
@@ -58,6 +60,7 @@ __all__ = [
     "Handlers",
     "Handling",
     "Lifecycle",
+    "RoleRow",
     "admit",
     "authority_for",
     "authorize",
@@ -70,6 +73,7 @@ __all__ = [
     "invalid_command",
     "msp",
     "replay",
+    "role_rows",
     "time_zone",
 ]
 

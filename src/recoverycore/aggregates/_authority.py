@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from recoverycore.aggregates._decider import Command, Decision
 from recoverycore.aggregates.cmr import commands as c
@@ -52,10 +52,12 @@ __all__ = [
     "ROLE_TABLE",
     "Authority",
     "FourEyes",
+    "RoleRow",
     "aps_at_least",
     "authority_for",
     "authorize",
     "litigation_self_approval",
+    "role_rows",
     "role_words",
 ]
 
@@ -501,3 +503,52 @@ def authorize(
         "a second person decides.",
         f"Ask another {role_words(allowed)} to make the decision.",
     )
+
+
+class RoleRow(BaseModel):
+    """One row of the role table as it applies under a configuration (for display: the
+    ``recoverycore roles`` command and ``docs/authority.md``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aggregate: str
+    command: str
+    roles: tuple[str, ...]
+    """The roles that may record it (settings read under the configuration given)."""
+    settings: tuple[str, ...] = ()
+    """The configuration fields that add roles (the reference's ``[A]`` defaults)."""
+    min_aps: str | None = None
+    second_person: str | None = None
+    """Four-eyes: who the actor must not be, and its rule (``not the recorder (MSP-A2)``)."""
+    system: bool = False
+    """Whether the library's own policies may record it (as ``SYSTEM``)."""
+    rule_id: str
+    source: str
+
+
+def role_rows(deciders: Iterable[Any]) -> list[RoleRow]:
+    """The role table, one row per command of each of ``deciders`` (each Decider's commands
+    in the table's order), with its roles under the Decider's default configuration."""
+    rows: list[RoleRow] = []
+    for decider in deciders:
+        config = decider.default_config()
+        for cls, row in ROLE_TABLE.items():
+            if not issubclass(cls, decider.command_type):
+                continue
+            eyes = row.four_eyes
+            rows.append(
+                RoleRow(
+                    aggregate=decider.kind,
+                    command=cls.__name__,
+                    roles=tuple(sorted(r.value for r in row.allowed(config) - {Role.SYSTEM})),
+                    settings=row.settings,
+                    min_aps=row.min_aps,
+                    second_person=(
+                        f"not {eyes.against} ({eyes.rule_id}){eyes.exception}" if eyes else None
+                    ),
+                    system=row.system,
+                    rule_id=row.rule_id,
+                    source=row.source,
+                )
+            )
+    return rows
