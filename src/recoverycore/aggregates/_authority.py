@@ -59,6 +59,7 @@ __all__ = [
     "litigation_self_approval",
     "role_rows",
     "role_words",
+    "system_only_for_policies",
 ]
 
 APS_ORDER: tuple[str, ...] = (
@@ -437,6 +438,26 @@ def _require(d: Decision, ok: bool, rule_id: str, reason: str, remedy: str) -> N
         raise NotAuthorised(rule_id, reason, remedy)
 
 
+def system_only_for_policies(command: Command, d: Decision, *, internal: bool) -> None:
+    """X-A3: an actor with the role ``SYSTEM`` is accepted only when the library's own
+    policies record (``internal``) a command whose row gives it to them. Checked first, before
+    the aggregate's own checks, so a claimed ``SYSTEM`` is refused as such."""
+    if command.actor.role != Role.SYSTEM:
+        return
+    what = _name(type(command))
+    row = authority_for(type(command))
+    allowed = row is not None and row.system
+    _require(
+        d,
+        internal and allowed,
+        "X-A3",
+        f"The role SYSTEM is for the library's own policies, and {what} "
+        + ("was not recorded by one." if allowed else "is not recorded through them."),
+        "Record it as the officer who did it, with their own role (the application maps "
+        "its signed-in user to the actor).",
+    )
+
+
 def authorize(
     state: Any, command: Command, d: Decision, config: BaseModel | None, *, internal: bool
 ) -> None:
@@ -457,19 +478,7 @@ def authorize(
         )
         return
     if actor.role == Role.SYSTEM:
-        _require(
-            d,
-            internal and row.system,
-            "X-A3",
-            f"The role SYSTEM is for the library's own policies, and {what} "
-            + (
-                "is not recorded through them."
-                if internal or not row.system
-                else "was not recorded by one."
-            ),
-            "Record it as the officer who did it, with their own role (the application maps "
-            "its signed-in user to the actor).",
-        )
+        system_only_for_policies(command, d, internal=internal)
         return
     allowed = row.allowed(config) - {Role.SYSTEM}
     eyes = row.four_eyes
