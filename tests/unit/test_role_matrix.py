@@ -288,3 +288,28 @@ def test_a_plan_command_is_refused_or_not_as_the_role_table_says(
         ),
         internal=internal,
     )
+
+
+@pytest.mark.parametrize("decider", list(DECIDERS.values()), ids=lambda d: d.kind)
+def test_every_setting_a_row_reads_is_a_field_of_its_aggregates_configuration(
+    decider: Any,
+) -> None:
+    fields = set(decider.config_type.model_fields)
+    for cls, row in ROLE_TABLE.items():
+        if not issubclass(cls, decider.command_type):
+            continue
+        eyes = row.four_eyes.setting if row.four_eyes and row.four_eyes.setting else None
+        assert set(row.settings) | ({eyes} if eyes else set()) <= fields, cls.__name__
+
+
+def test_configuration_changes_who_may_act_where_the_reference_marks_an_assumption() -> None:
+    scenario = given_plan(PLAN.approved_plan())
+    reviewer_sends = PLAN.sms(actor=PLAN.reviewer)
+    configured = msp.MspConfig(
+        decision_maker_roles=frozenset({Role.MSP_APPROVER, Role.MSP_REVIEWER})
+    )
+
+    with pytest.raises(NotAuthorised) as refusal:
+        scenario.when(reviewer_sends)
+    assert refusal.value.rule_id == "MSP-R2"
+    assert scenario.configured(configured).when(reviewer_sends)
