@@ -384,6 +384,8 @@ class MspModel:
         """What ``decide`` should do with ``command`` at ``now``."""
         occurred = command.occurred_at or now
         broken = {"MSP-A10"} if occurred > now else set()
+        if command.actor.role == Role.SYSTEM:
+            broken.add("X-A3")  # before the plan is looked up: SYSTEM is the policies' only
         if isinstance(command, RecordMsp):
             if self.recorded:
                 return Expected(frozenset(broken | {"MSP-A10"}))
