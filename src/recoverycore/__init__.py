@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from recoverycore import cmr, msp
 from recoverycore._version import __version__
-from recoverycore.aggregates import DECIDERS, Command
+from recoverycore.aggregates import DECIDERS, ROLE_TABLE, Command, RoleRow, role_rows
 from recoverycore.application import (
     AuditReport,
     Clock,
@@ -64,6 +64,7 @@ from recoverycore.rules import CATALOGUE, Rule
 __all__ = [
     "CATALOGUE",
     "DECIDERS",
+    "ROLE_TABLE",
     "Actor",
     "AggregateIdInUse",
     "AggregateNotFound",
@@ -82,6 +83,7 @@ __all__ = [
     "RecoveryApp",
     "RecoveryCoreError",
     "Role",
+    "RoleRow",
     "Rule",
     "RuleViolation",
     "SimulatedClock",
@@ -96,6 +98,7 @@ __all__ = [
     "cmr",
     "forget",
     "msp",
+    "role_rows",
     "verify",
 ]
 

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidCommand",
     "KeyStoreMissing",
     "NotAPlanOrCase",
+    "NotAuthorised",
     "PersonalDataErased",
     "RecoveryCoreError",
     "RuleViolation",
@@ -236,3 +237,11 @@ class NotAPlanOrCase(AggregateNotFound):
         )
         self.aggregate_id = aggregate_id
         self.kind = kind
+
+
+class NotAuthorised(RuleViolation):
+    """A command was refused on authority grounds: the actor's role (or APS level) may not
+    record it, a second person must (four-eyes), or the role ``SYSTEM`` was used outside the
+    library's own policies. ``rule_id`` is the role table's rule (X-A1, X-A2, X-A3, or the
+    specific rule a row names, such as MSP-A3 or CMR-R9); an application may answer it as
+    "forbidden" rather than as a procedural refusal."""

@@ -663,7 +663,62 @@ _CUSTOMER_RULES: tuple[Rule, ...] = (
     ),
 )
 
-CATALOGUE: dict[str, Rule] = {r.id: r for r in (*_RULES, *_CASE_RULES, *_CUSTOMER_RULES)}
+BOTH_PROC = f"{MSP_PROC} and {CMR_PROC}"
+"""The procedure of a rule that binds both aggregates (``applies_to="Any"``)."""
+
+
+def _any(rule_id: str, text: str, step: str, *sources: str, assumption: bool = False) -> Rule:
+    return Rule(
+        id=rule_id,
+        text=text,
+        procedure=BOTH_PROC,
+        source_step=f"{BOTH_PROC} {step}",
+        sources=sources,
+        applies_to="Any",
+        assumption=assumption,
+    )
+
+
+_AUTHORITY_RULES: tuple[Rule, ...] = (
+    _any(
+        "X-A1",
+        "Only the roles the procedures give a command may record it (the role table, "
+        "recoverycore.aggregates.ROLE_TABLE; `recoverycore roles` shows it), at the APS level "
+        "it needs; a rule of its own names the refusal where the procedures give one (MSP-R2, "
+        "MSP-A3, CMR-R3, CMR-R4, CMR-R9, CMR-R13, CMR-R17, CMR-A13).",
+        "'Who' of every step (domain reference §1.2, §1.6, §2.2, §2.5)",
+        "S-MSP S1-S3",
+        "S-CMR T1-T5",
+        "OB-MSP-06",
+        "OB-CMR-01",
+        "OB-GAR-OTH",
+    ),
+    _any(
+        "X-A2",
+        "Four-eyes where the procedure needs an approver: the garnishee's approver is not its "
+        "submitter (except an APS 5 litigation case manager's own bank garnishee) and the Debt "
+        "Redress Check's approver is not who actioned it; an MSP's approver is not its recorder "
+        "(MSP-A2).",
+        "T3.S9 (garnishee approval, Debt Redress Check); S1 (MSP approval)",
+        "S-CMR T3.S9",
+        "OMB-2008",
+        assumption=True,
+    ),
+    _any(
+        "X-A3",
+        "The role SYSTEM is only for the library's own policies (the follow-up timer's expiry, "
+        "the safeguard reaction's flags), and only for the commands they record; an "
+        "application records every command as the officer who did it.",
+        "M18 'System (timer)' (domain reference §1.6); X-R3, X-R4 safeguards (§3.2)",
+        "S-MSP S2",
+        "OB-SUI",
+        assumption=True,
+    ),
+)
+
+CATALOGUE: dict[str, Rule] = {
+    r.id: r for r in (*_RULES, *_CASE_RULES, *_CUSTOMER_RULES, *_AUTHORITY_RULES)
+}
 """Every rule recoverycore enforces, by id."""
 
 

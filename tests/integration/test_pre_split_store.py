@@ -28,6 +28,27 @@ DATA = Path(__file__).parent.parent / "data" / "pre_split"
 EXPECTED: dict[str, Any] = json.loads((DATA / "expected_states.json").read_text("utf-8"))
 PLAN_ID = UUID(EXPECTED["plan_id"])
 CASE_ID = UUID(EXPECTED["case_id"])
+ADDED_SINCE: dict[str, frozenset[str]] = {
+    "garnishees": frozenset({"submitter", "redress_actioned_by"}),
+}
+"""State fields derived from the recorded events by later code (issue 13: who submitted a
+garnishee and who actioned its Debt Redress Check, for four-eyes); the fixture predates them."""
+
+
+def as_recorded(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` without the fields added since the fixture was recorded, checking that those
+    are derived from the events (the garnishee's submitter is who the history says)."""
+    for garnishee in state.get("garnishees", ()):
+        assert garnishee["submitter"]["staff_id"] == garnishee["submitted_by"]
+        assert garnishee["redress_actioned_by"]
+    return {
+        name: [{k: v for k, v in item.items() if k not in ADDED_SINCE[name]} for item in value]
+        if name in ADDED_SINCE
+        else value
+        for name, value in state.items()
+    }
+
+
 OLD_TOPICS = {
     PLAN_ID: "recoverycore.aggregates.msp:MspState",
     CASE_ID: "recoverycore.aggregates.cmr:CaseState",
@@ -90,7 +111,7 @@ def test_plan_and_case_load_as_they_were_passing_over_the_unsealed_old_snapshots
     case = app.case(CASE_ID)
     assert {aggregate_id for aggregate_id, _ in passed_over} == set(OLD_TOPICS)
     assert plan.model_dump(mode="json") == EXPECTED["plan"]
-    assert case.model_dump(mode="json") == EXPECTED["case"]
+    assert as_recorded(case.model_dump(mode="json")) == EXPECTED["case"]
 
 
 def test_a_replay_without_snapshots_gives_the_same_states(store_env: dict[str, str]) -> None:
@@ -100,7 +121,7 @@ def test_a_replay_without_snapshots_gives_the_same_states(store_env: dict[str, s
         plan = application.plan(PLAN_ID)
         case = application.case(CASE_ID)
         assert plan.model_dump(mode="json") == EXPECTED["plan"]
-        assert case.model_dump(mode="json") == EXPECTED["case"]
+        assert as_recorded(case.model_dump(mode="json")) == EXPECTED["case"]
         assert cmr.fold(application.history(CASE_ID)) == case
         assert msp.fold(application.history(PLAN_ID)) == plan
     finally:

@@ -9,7 +9,7 @@ from recoverycore.events import DomainEvent
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent
 from recoverycore.msp import CompleteReview, ExpireMsp, InviteCustomerToReview
 from recoverycore.policies import follow_ups as fu
-from recoverycore.testing import EPOCH, case_builder, given, msp_builder, staff
+from recoverycore.testing import EPOCH, case_builder, given, msp_builder
 
 B = msp_builder()
 END = datetime.combine(B.record().end_date, fu.DATE_DUE_AT, EPOCH.tzinfo)
@@ -51,7 +51,7 @@ def test_a_plan_is_to_be_expired_once_its_end_date_follow_up_falls_due() -> None
 def test_the_recorded_expiry_closes_the_end_date_follow_up() -> None:
     scenario = given(B.approved_plan()).at(END)
     ledger, _ = ticked(ledger_of(scenario.events), END)
-    expired = scenario.when(B.command(ExpireMsp, actor=staff(fu.POLICY_ACTOR.role)))
+    expired = scenario.when(B.command(ExpireMsp, actor=B.approver))
 
     ledger = fu.fold(fu.react(ledger, expired[0]), ledger)
     assert fu.expiries_due(ledger) == []

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from case_triggers import CASE_TRIGGERS, SMS_BLOCKS
 
-from recoverycore.aggregates import CUSTOMER, cmr, customer, msp
+from recoverycore.aggregates import CUSTOMER, _authority, cmr, customer, msp
 from recoverycore.aggregates.cmr import CaseCommand, CaseConfig
 from recoverycore.aggregates.customer import CustomerConfig
 from recoverycore.errors import RuleViolation
@@ -30,13 +30,14 @@ from recoverycore.events.msp import (
     MultiRecordCheck,
     Restriction,
 )
-from recoverycore.rules import CATALOGUE, CMR_PROC, MSP_PROC, Rule, rule
+from recoverycore.rules import BOTH_PROC, CATALOGUE, CMR_PROC, MSP_PROC, Rule, rule
 from recoverycore.testing import (
     EPOCH,
     CaseScenario,
     Given,
     MspBuilder,
     Scenario,
+    case_builder,
     customer_builder,
     given,
     given_for,
@@ -74,6 +75,14 @@ def command(cls: type[msp.MspCommand], **fields: Any) -> msp.MspCommand:
 def medicare_sms() -> tuple[Scenario, msp.MspCommand]:
     b = msp_builder(program="MEDICARE")
     return active(b), b.sms()
+
+
+def redress_check_approved_by_who_actioned_it() -> tuple[CaseScenario, CaseCommand]:
+    cases = case_builder()
+    ol = cases.operational_leader
+    submitted = cases.garnishee_submitted().later(days=1)
+    actioned = submitted.then(cases.decide_garnishee()).then(cases.redress_check(actor=ol))
+    return actioned.later(minutes=30), cases.approve_redress_check(actor=ol)
 
 
 def variation_for_a_write_only_plan() -> tuple[Scenario, msp.MspCommand]:
@@ -124,7 +133,7 @@ TRIGGERS: dict[str, Trigger] = {
     "MSP-A6": strangers_contact_card,
     "MSP-A7": lambda: (active().then(B.attach()), B.send_letter(tracking_id="")),
     "MSP-A8": variation_for_a_write_only_plan,
-    "MSP-A9": lambda: (active(), command(msp.ExpireMsp, actor=staff(Role.SYSTEM))),
+    "MSP-A9": lambda: (active(), command(msp.ExpireMsp, actor=staff(Role.MSP_APPROVER))),
     "MSP-A10": lambda: (draft(), B.record()),
     "X-A4": lambda: (
         given_for(CUSTOMER, *C.events(C.flag())),
@@ -135,6 +144,18 @@ TRIGGERS: dict[str, Trigger] = {
         B.call(),
     ),
     **CASE_TRIGGERS,
+    # The role table (recoverycore.aggregates.ROLE_TABLE), for both aggregates.
+    "X-A1": lambda: (given(), B.record(actor=staff(Role.CASE_MANAGER))),
+    "X-A2": redress_check_approved_by_who_actioned_it,
+    "X-A3": lambda: (
+        active(),
+        command(
+            msp.RecordVulnerabilityFlag,
+            actor=staff(Role.SYSTEM),
+            flag="SUICIDE_SELF_HARM",
+            source="safeguard",
+        ),
+    ),
 }
 """For every rule: a history and a command that the rule refuses (or, for the SMS safeguards
 MSP-R4, MSP-R6 and MSP-R7, blocks by recording ``MspSmsBlocked``)."""
@@ -150,6 +171,8 @@ PROCEDURES: dict[str, ProcedureSetup] = {
 }
 """For each aggregate: its procedure, its configuration, its rule id prefixes, its module (for a
 package, its ``__init__.py``)."""
+ANY: tuple[str, tuple[str, ...], Path] = (BOTH_PROC, ("X-A",), Path(_authority.__file__))
+"""The rules of both aggregates (the role table): their procedure, prefixes and module."""
 
 
 def rule_triggered(
@@ -215,8 +238,11 @@ def test_every_rule_has_its_text_and_cites_its_procedure_step(entry: Rule) -> No
     assert rule(entry.id) is entry
     assert entry.text.strip()
     assert entry.sources
-    assert entry.applies_to in PROCEDURES, "each rule belongs to one aggregate"
-    procedure, _, prefixes, _ = PROCEDURES[entry.applies_to]
+    # Each rule belongs to one aggregate, or (the role table's) to both.
+    if entry.applies_to == "Any":
+        procedure, prefixes, _ = ANY
+    else:
+        procedure, _, prefixes, _ = PROCEDURES[entry.applies_to]
     assert entry.id.startswith(prefixes)
     assert entry.procedure == procedure
     assert entry.source_step.startswith(f"{entry.procedure} ")
@@ -274,3 +300,12 @@ def test_every_rule_in_the_catalogue_is_enforced_by_its_aggregate(aggregate: str
     missing = rules - _rule_ids_named_in_the_aggregate(aggregate)
     assert rules, f"no {aggregate} rules catalogued"
     assert not missing, f"catalogued but never checked by decide: {sorted(missing)}"
+
+
+def test_every_rule_of_both_aggregates_is_enforced_by_the_role_table() -> None:
+    _, prefixes, module = ANY
+    both = {r.id for r in CATALOGUE.values() if r.applies_to == "Any"}
+    named = set(re.findall(r'"(X-A\d+)"', module.read_text(encoding="utf-8")))
+
+    assert both == named == {"X-A1", "X-A2", "X-A3"}
+    assert all(i.startswith(prefixes) for i in both)

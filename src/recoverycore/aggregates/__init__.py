@@ -7,6 +7,8 @@ Each aggregate is one :class:`Decider` value: :data:`MSP` (Managed Service Plans
 case). :data:`DECIDERS` maps each one's command base class to it; :func:`decider_for` finds the
 Decider of a command, :func:`decider_of_kind` the Decider of an aggregate type name, and
 :func:`decider_of_event` the one whose histories hold an event.
+:data:`ROLE_TABLE` says who may record each command (the shared decide skeleton checks it
+before every handler).
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from recoverycore.aggregates import cmr, customer, msp
+from recoverycore.aggregates._authority import (
+    ROLE_TABLE,
+    Authority,
+    FourEyes,
+    RoleRow,
+    authority_for,
+    authorize,
+    role_rows,
+)
 from recoverycore.aggregates._decider import (
     Command,
     DecideContext,
@@ -40,17 +51,23 @@ __all__ = [
     "CUSTOMER",
     "DECIDERS",
     "MSP",
+    "ROLE_TABLE",
     "AnyDecider",
+    "Authority",
     "Command",
     "DecideContext",
     "Decider",
     "Decision",
     "Evolvers",
     "FlagRequest",
+    "FourEyes",
     "Handlers",
     "Handling",
     "Lifecycle",
+    "RoleRow",
     "admit",
+    "authority_for",
+    "authorize",
     "check_command",
     "cmr",
     "customer",
@@ -61,6 +78,7 @@ __all__ = [
     "invalid_command",
     "msp",
     "replay",
+    "role_rows",
     "time_zone",
 ]
 

@@ -5,8 +5,10 @@ test kit.
 An aggregate module registers one handler per command type on a typed :class:`Handlers` registry
 (``@handlers.handles(ApproveMsp, "S1")``), keeps its lifecycle checks in one function, and
 decides with :func:`decide_with`, the one skeleton every aggregate shares: the action is not
-dated in the future, a creating command finds no aggregate, any other command finds one, the
-aggregate's own lifecycle checks hold, then the handler runs. Everything here is pure.
+dated in the future, a ``SYSTEM`` actor is the library's own policy (X-A3), a creating command
+finds no aggregate, any other command finds one, the aggregate's own lifecycle checks hold, the
+role table lets the actor record it (``aggregates/_authority.py``), then the handler runs.
+Everything here is pure.
 """
 
 from __future__ import annotations
@@ -305,9 +307,19 @@ def decide_with(
     now: AwareDatetime,
     zone: tzinfo,
     context: Callable[[Decision], X],
+    config: BaseModel | None = None,
+    internal: bool = False,
 ) -> list[DomainEvent]:
     """Decide ``command`` (the skeleton every aggregate shares): the events it records, or
-    :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded."""
+    :class:`RuleViolation` (or :class:`AggregateNotFound`) with nothing recorded.
+
+    After the lifecycle checks and before the handler, the role table's row for the command
+    is applied (:func:`~recoverycore.aggregates._authority.authorize`), reading the role
+    settings of ``config``; ``internal`` is True only when the library's own policies record
+    (only then may the actor have the role ``SYSTEM``)."""
+    # Imported here: the role table names every aggregate's commands, which import this module.
+    from recoverycore.aggregates._authority import authorize, system_only_for_policies
+
     handling = handlers[type(command)]
     if not was_validated(command):  # built with model_construct or model_copy(update=...)
         check_command(command)
@@ -320,6 +332,7 @@ def decide_with(
         "The action is dated later than the time it is being recorded.",
         "Record the action after it has happened, with the time it happened.",
     )
+    system_only_for_policies(command, d, internal=internal)
     if handling.creates:
         d.require(
             state is None,
@@ -331,6 +344,7 @@ def decide_with(
         if state is None:
             raise AggregateNotFound(aggregate_id, kind=lifecycle.not_found_kind)
         lifecycle.check(state, command, d, handling)
+    authorize(state, command, d, config, internal=internal)
     handling.handler(state, command, context(d))
     return d.events
 

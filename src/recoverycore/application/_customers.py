@@ -85,11 +85,11 @@ class CustomerRecords:
     def customer_id(self, crn: str, *, create: bool = False) -> UUID | None:
         """The id of the customer record of ``crn`` (any spelling that normalises to it).
 
-        On a store that protects personal data it is made from the customer's random key subject,
-        found through the key store's lookup row of the CRN's keyed digest (made when
-        ``create``), so no id can be computed from a guessed CRN; where personal data is kept plain it is
-        :func:`~recoverycore.aggregates.customer.plain_customer_id`. ``None`` when the customer
-        has no record (or was forgotten) and not ``create``.
+        On a store that protects personal data it is made from the customer's random key
+        subject, found through the key store's lookup row of the CRN's keyed digest (made when
+        ``create``), so no id can be computed from a guessed CRN; where personal data is kept
+        plain it is :func:`~recoverycore.aggregates.customer.plain_customer_id`. ``None`` when
+        the customer has no record (or was forgotten) and not ``create``.
         """
         if crn == ERASED:
             return None

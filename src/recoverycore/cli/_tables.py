@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from recoverycore import DomainEvent, ReadModels, VerifyResult
+from recoverycore import DomainEvent, ReadModels, Role, RoleRow, VerifyResult
 from recoverycore.events.follow_ups import FollowUpDue, FollowUpEvent, FollowUpScheduled
 from recoverycore.projections import (
     Compliance,
@@ -352,6 +352,57 @@ def print_verification(result: VerifyResult, *, to: Console | None = None) -> No
         detail = f.detail + (f" [{f.location}]" if f.location else "")
         table.add_row(f.application, f.aggregate_id, versions, f"[red]{f.kind}[/]", escape(detail))
     out.print(table)
+
+
+ROLE_ABBREVIATIONS: dict[str, str] = {
+    Role.CASE_MANAGER: "CM",
+    Role.LITIGATION_CASE_MANAGER: "LCM",
+    Role.TEAM_LEADER: "TL",
+    Role.OPERATIONAL_LEADER: "OL",
+    Role.SENIOR_LITIGATION_OFFICER: "SLO",
+    Role.SRT_OFFICER: "SRTO",
+    Role.DEBT_STAFF: "DS",
+    Role.DPO_DELEGATE: "DEL",
+    Role.SOCIAL_WORKER: "SW",
+    Role.MSP_RECORDER: "REC",
+    Role.MSP_REVIEWER: "REV",
+    Role.MSP_APPROVER: "DM",
+    Role.SERVICE_OFFICER: "SO",
+    Role.OMC: "OMC",
+    Role.PSSO: "PSSO",
+    Role.SYSTEM: "SYSTEM",
+}
+"""Short names for the roles (the domain reference's own where it has one: CM, LCM, OL, TL,
+SRTO, DEL), so the role table fits 80 columns."""
+
+
+def print_roles(rows: list[RoleRow], *, to: Console | None = None) -> None:
+    """The role table, one table per aggregate, with a legend of the role names."""
+    out = to or console
+    out.print(
+        "Roles: "
+        + ", ".join(f"{short} = {role}" for role, short in ROLE_ABBREVIATIONS.items())
+        + ".",
+        overflow="fold",
+    )
+    out.print(
+        "[A] settings add the roles the configuration names; 'SYSTEM' means the library's "
+        "own policies (RecoveryApp.handle refuses a SYSTEM actor: X-A3)."
+    )
+    for aggregate in dict.fromkeys(r.aggregate for r in rows):
+        table = Table(title=f"Who may record each {aggregate} command", show_lines=True)
+        table.add_column("command", overflow="fold", ratio=3)
+        table.add_column("who", overflow="fold", ratio=2)
+        table.add_column("refused as; four-eyes; settings", overflow="fold", ratio=3)
+        for r in (r for r in rows if r.aggregate == aggregate):
+            who = " ".join(ROLE_ABBREVIATIONS.get(role, role) for role in r.roles)
+            who += f" (APS {r.min_aps.removeprefix('APS')}+)" if r.min_aps else ""
+            who += " SYSTEM" if r.system else ""
+            notes = [r.rule_id]
+            notes += [r.second_person] if r.second_person else []
+            notes += [f"[A] {', '.join(r.settings)}"] if r.settings else []
+            table.add_row(r.command, who, escape("; ".join(notes)))
+        out.print(table)
 
 
 @contextmanager

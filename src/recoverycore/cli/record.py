@@ -16,7 +16,15 @@ import orjson
 import typer
 from rich.table import Table
 
-from recoverycore import AggregateNotFound, DomainEvent, RecoveryApp, SimulatedClock, SystemClock
+from recoverycore import (
+    DECIDERS,
+    AggregateNotFound,
+    DomainEvent,
+    RecoveryApp,
+    SimulatedClock,
+    SystemClock,
+    role_rows,
+)
 from recoverycore.application import (
     FollowUpPolicy,
     SafeguardPolicy,
@@ -25,7 +33,7 @@ from recoverycore.application import (
     run_policies,
 )
 from recoverycore.cli._app import DbOption, Format, FormatOption, _open, app
-from recoverycore.cli._tables import console, err, print_follow_ups, print_history
+from recoverycore.cli._tables import console, err, print_follow_ups, print_history, print_roles
 from recoverycore.cli.demo import (
     DEMO_CASE_ID,
     DEMO_CASE_START,
@@ -210,6 +218,17 @@ def rules(fmt: FormatOption = Format.text) -> None:
         extra = f"\nsetting: {r.setting}" if r.setting else ""
         table.add_row(rid, r.text + extra, r.source_step, ", ".join(r.sources))
     console.print(table)
+
+
+@app.command()
+def roles(fmt: FormatOption = Format.text) -> None:
+    """The role table: who may record each command, at which APS level, which need a second
+    person (four-eyes), and which the library's own policies record (SYSTEM)."""
+    rows = role_rows(DECIDERS.values())
+    if fmt is Format.json:
+        sys.stdout.write(orjson.dumps([r.model_dump(mode="json") for r in rows]).decode() + "\n")
+        return
+    print_roles(rows)
 
 
 @app.command()

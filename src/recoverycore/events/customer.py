@@ -27,8 +27,8 @@ from recoverycore.events.msp import ContactPoint, Restriction
 __all__ = [
     "CUSTOMER_EVENT_TYPES",
     "CUSTOMER_NAMESPACE",
-    "PROCEDURE",
     "CUSTOMER_RECORD_NAMESPACE",
+    "PROCEDURE",
     "STATE_TIME_ZONES",
     "AustralianState",
     "CustomerEvent",

@@ -88,7 +88,8 @@ class CaseCommandDefaults:
         self.debt_staff = case_staff(Role.DEBT_STAFF, "DS-0600", "APS5", "Debt Recovery")
         self.dpo_delegate = case_staff(Role.DPO_DELEGATE, "DEL-0031", "EL2", "DPO delegates")
         self.social_worker = case_staff(Role.SOCIAL_WORKER, "SW-0077", "APS5", "Social Work")
-        self.allocator = case_staff(Role.SYSTEM, "WLM", "APS5", team)
+        # Individual case allocation by the team leader (S-CMR T1.S2); WLM is not a role.
+        self.allocator = self.team_leader
         self.address = "7 Banksia Rd, Penrith NSW 2750"
         self.mobile = "0413 555 010"
 

@@ -175,7 +175,8 @@ class CaseBuilder(CaseCommandDefaults):
     Actors: :attr:`case_manager` (the case's case manager: SRT, APS 5), :attr:`team_leader`,
     :attr:`operational_leader`, :attr:`srt_officer`, :attr:`litigation_case_manager`,
     :attr:`senior_litigation_officer`, :attr:`debt_staff`, :attr:`dpo_delegate`,
-    :attr:`social_worker` and the WLM :attr:`allocator`.
+    :attr:`social_worker` and the :attr:`allocator` (the team leader, who allocates the case
+    individually: S-CMR T1.S2).
     """
 
     # -- histories --------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ class CaseBuilder(CaseCommandDefaults):
         return CaseScenario((), self.now, self.config, self.calendar)
 
     def allocated(self) -> CaseScenario:
-        """Day 0, 9:00: WLM allocates the customer to the case manager."""
+        """Day 0, 9:00: the team leader allocates the customer to the case manager."""
         return self.start().then_at(self.day(0, 9, 0), self.allocate())
 
     def onboarded(self) -> CaseScenario:

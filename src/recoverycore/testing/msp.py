@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from recoverycore.aggregates import msp
+from recoverycore.aggregates import authority_for, msp
 from recoverycore.errors import RuleViolation
-from recoverycore.events import Role
+from recoverycore.events import Actor, Role
 from recoverycore.events.msp import (
     Behaviour,
     ContactPoint,
@@ -227,8 +227,18 @@ class MspBuilder:
         return result
 
     def command(self, cls: type[msp.MspCommand], **kw: Any) -> Any:
-        """Any other command, with this plan's id and the implementing officer as actor."""
-        return self._make(cls, {"actor": self.officer}, **kw)
+        """Any other command, with this plan's id and, as actor, the implementing officer, or
+        (where the role table gives the command to others) the approver, the reviewer or the
+        recorder."""
+        return self._make(cls, {"actor": self.actor_for(cls)}, **kw)
+
+    def actor_for(self, cls: type[msp.MspCommand]) -> Actor:
+        """The builder's first officer the role table lets record ``cls`` (the implementing
+        officer, the approver, the reviewer, the recorder, in that order)."""
+        row = authority_for(cls)
+        allowed = row.allowed(self.config) if row is not None else frozenset()
+        officers = (self.officer, self.approver, self.reviewer, self.recorder)
+        return next((a for a in officers if a.role in allowed), self.officer)
 
     # -- histories --------------------------------------------------------------------------------
     def _scenario(self) -> Scenario:

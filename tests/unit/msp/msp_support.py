@@ -237,7 +237,7 @@ def aggression_letter(cls: type[C], b: MspBuilder = B, **kw: Any) -> C:
 
 
 def expire(**kw: Any) -> ExpireMsp:
-    return make(ExpireMsp, **{"actor": staff(Role.SYSTEM), **kw})
+    return make(ExpireMsp, **{"actor": staff(Role.MSP_APPROVER), **kw})
 
 
 def note(**kw: Any) -> AddMspNote:

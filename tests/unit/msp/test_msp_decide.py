@@ -226,7 +226,7 @@ def test_dates_are_reckoned_in_the_configured_local_time_zone() -> None:
     end = plan.record().end_date
     utc_moment = datetime(end.year, end.month, end.day, 9, tzinfo=EPOCH.tzinfo).astimezone(UTC)
     events = given(plan.approved_plan(), now=utc_moment).when(
-        plan.command(ExpireMsp, actor=staff(Role.SYSTEM))
+        plan.command(ExpireMsp, actor=staff(Role.MSP_APPROVER))
     )
     expired = events[-1]
     assert isinstance(expired, MspExpired)

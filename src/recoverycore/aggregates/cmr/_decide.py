@@ -95,8 +95,12 @@ def decide(
     calendar: ContactCalendar = NO_HOLIDAYS,
     customer: CustomerState | None = None,
     related: Mapping[UUID, BaseModel] | None = None,
+    internal: bool = False,
 ) -> list[CaseEvent]:
-    """The events ``command`` records on the case, or :class:`RuleViolation` if refused."""
+    """The events ``command`` records on the case, or :class:`RuleViolation` if refused.
+
+    ``internal``: the library's own policies record it (only then may the actor be
+    ``SYSTEM``; see the role table, :data:`~recoverycore.aggregates.ROLE_TABLE`)."""
     events = decide_with(
         HANDLERS,
         LIFECYCLE,
@@ -106,6 +110,8 @@ def decide(
         version=state.version if state else 0,
         now=now,
         zone=time_zone(config.time_zone),
+        config=config,
+        internal=internal,
         context=lambda d: _Ctx(d, config, calendar, customer, related),
     )
     return cast(list[CaseEvent], events)

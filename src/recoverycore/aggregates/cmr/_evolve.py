@@ -308,7 +308,10 @@ def _e_assessed(s: CaseState, e: GarnisheeAssessed) -> CaseChanges:
 
 @_on(GarnisheeSubmitted)
 def _e_submitted(s: CaseState, e: GarnisheeSubmitted) -> CaseChanges:
-    return {"garnishees": _update_garnishee(s, e.garnishee_id, submitted_by=e.actor.staff_id)}
+    garnishees = _update_garnishee(
+        s, e.garnishee_id, submitted_by=e.actor.staff_id, submitter=e.actor
+    )
+    return {"garnishees": garnishees}
 
 
 @_on(GarnisheeApproved)
@@ -328,6 +331,7 @@ def _e_redress(s: CaseState, e: DebtRedressCheckActioned) -> CaseChanges:
         e.garnishee_id,
         redress_check_id=e.check_id,
         redress_result=e.result,
+        redress_actioned_by=e.actor.staff_id,
         redress_approved=False,
     )
     return {"garnishees": garnishees}

@@ -28,6 +28,7 @@ def _decide_case(
         calendar=calendar,
         customer=context.customer,
         related=context.related,
+        internal=context.internal,
     )
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from recoverycore.events import LocalDatetime, Role
+from recoverycore.events import Actor, LocalDatetime, Role
 from recoverycore.events.cmr import (
     ClosureReason,
     ContactChannel,
@@ -168,9 +168,14 @@ class Garnishee(_Record):
     exclusions: tuple[str, ...] = ()
     assessed_on: date
     submitted_by: str | None = None
+    submitter: Actor | None = None
+    """Who submitted it, as recorded (role and APS level: an APS 5 litigation case manager's
+    own bank garnishee needs no second approver, CMR-R9)."""
     decision: Literal["APPROVED", "REJECTED"] | None = None
     redress_check_id: str | None = None
     redress_result: Literal["CLEAR", "NOT_CLEAR"] | None = None
+    redress_actioned_by: str | None = None
+    """Who actioned the Debt Redress Check: its approver is someone else (X-A2)."""
     redress_approved: bool = False
     placed_on: date | None = None
 
@@ -187,9 +192,11 @@ class GarnisheeChanges(TypedDict, total=False):
     """The fields of a :class:`Garnishee` that its events change, typed as there."""
 
     submitted_by: str | None
+    submitter: Actor | None
     decision: Literal["APPROVED", "REJECTED"] | None
     redress_check_id: str | None
     redress_result: Literal["CLEAR", "NOT_CLEAR"] | None
+    redress_actioned_by: str | None
     redress_approved: bool
     placed_on: date | None
 

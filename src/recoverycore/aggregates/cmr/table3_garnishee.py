@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from recoverycore.aggregates._authority import litigation_self_approval
 from recoverycore.aggregates.cmr._checks import (
-    _aps_at_least,
     _Ctx,
     _debts_known,
     _enforcement,
@@ -30,7 +30,6 @@ from recoverycore.aggregates.cmr.commands import (
 from recoverycore.aggregates.cmr.state import CaseConfig, CaseState, Garnishee
 from recoverycore.aggregates.cmr.table3_searches import _known_lead
 from recoverycore.days import add_months
-from recoverycore.events import Role
 from recoverycore.events.cmr import (
     DebtPaidInFull,
     DebtRedressCheckActioned,
@@ -238,12 +237,8 @@ def _decide_garnishee(s: CaseState, cmd: DecideGarnisheeSubmission, c: _Ctx) -> 
         "Submit it first.",
     )
     actor = cmd.actor
-    self_approval = (
-        actor.role == Role.LITIGATION_CASE_MANAGER
-        and g.kind == "FI"
-        and actor.staff_id == g.submitted_by
-        and _aps_at_least(actor.aps_level, "APS5")
-    )
+    # The submitter must have submitted it as an APS 5 litigation case manager too.
+    self_approval = litigation_self_approval(s, cmd)
     d.require(
         actor.role in c.config.garnishee_approver_roles or self_approval,
         "CMR-R9",

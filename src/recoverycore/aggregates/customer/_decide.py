@@ -179,6 +179,7 @@ def decide(
     customer_id: UUID,
     now: AwareDatetime,
     config: CustomerConfig,
+    internal: bool = False,
 ) -> list[CustomerEvent]:
     """The events ``command`` records on the customer's record (opening it first when it has
     none), or :class:`~recoverycore.errors.RuleViolation` with nothing recorded."""
@@ -191,9 +192,9 @@ def decide(
             correlation_id=command.correlation_id,
             causation_id=command.causation_id,
         )
-        events = _decide(None, opening, customer_id, now, config)
+        events = _decide(None, opening, customer_id, now, config, internal)
         state = evolve(None, events[0])
-    return events + _decide(state, command, customer_id, now, config)
+    return events + _decide(state, command, customer_id, now, config, internal)
 
 
 def _decide(
@@ -202,6 +203,7 @@ def _decide(
     customer_id: UUID,
     now: AwareDatetime,
     config: CustomerConfig,
+    internal: bool,
 ) -> list[CustomerEvent]:
     found = decide_with(
         HANDLERS,
@@ -213,5 +215,7 @@ def _decide(
         now=now,
         zone=time_zone(config.time_zone),
         context=lambda d: _Ctx(d, config),
+        config=config,
+        internal=internal,
     )
     return cast(list[CustomerEvent], found)

@@ -18,7 +18,14 @@ def _decide_customer(
     customer_id = (
         state.id if state is not None else context.aggregate_id or plain_customer_id(command.crn)
     )
-    return decide(state, command, customer_id=customer_id, now=context.now, config=context.config)
+    return decide(
+        state,
+        command,
+        customer_id=customer_id,
+        now=context.now,
+        config=context.config,
+        internal=context.internal,
+    )
 
 
 CUSTOMER: Decider[CustomerState, CustomerCommand, CustomerEvent, CustomerConfig] = Decider(

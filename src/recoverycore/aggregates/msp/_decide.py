@@ -58,8 +58,12 @@ def decide(
     *,
     now: AwareDatetime,
     config: MspConfig = DEFAULT_CONFIG,
+    internal: bool = False,
 ) -> list[MspEvent]:
-    """The events ``command`` records on the plan, or :class:`RuleViolation` if refused."""
+    """The events ``command`` records on the plan, or :class:`RuleViolation` if refused.
+
+    ``internal``: the library's own policies record it (only then may the actor be
+    ``SYSTEM``; see the role table, :data:`~recoverycore.aggregates.ROLE_TABLE`)."""
     events = decide_with(
         HANDLERS,
         LIFECYCLE,
@@ -69,6 +73,8 @@ def decide(
         version=state.version if state else 0,
         now=now,
         zone=time_zone(config.time_zone),
+        config=config,
+        internal=internal,
         context=lambda d: _Ctx(d, config),
     )
     return cast(list[MspEvent], events)

@@ -19,7 +19,7 @@ __all__ = ["MSP"]
 def _decide_plan(
     state: MspState | None, command: MspCommand, context: DecideContext[MspConfig]
 ) -> list[MspEvent]:
-    return decide(state, command, now=context.now, config=context.config)
+    return decide(state, command, now=context.now, config=context.config, internal=context.internal)
 
 
 def _plan_flag(state: MspState, request: FlagRequest) -> MspCommand | None:

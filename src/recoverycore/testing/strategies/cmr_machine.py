@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
-from recoverycore.aggregates import cmr
+from recoverycore.aggregates import authority_for, cmr
 from recoverycore.errors import RuleViolation
-from recoverycore.events import Actor
+from recoverycore.events import Actor, Role
 from recoverycore.events import cmr as ev
 from recoverycore.testing import EPOCH
 from recoverycore.testing.strategies.cmr_invariants import CaseInvariants
@@ -87,6 +87,10 @@ class CaseStateMachine(CaseInvariants):
         except RuleViolation as refusal:
             refused = refusal
         else:
+            # Authority: an accepted command was recorded by a role the role table allows.
+            row = authority_for(type(command))
+            assert row is not None
+            assert command.actor.role in row.allowed(self.config) - {Role.SYSTEM}
             for event in new:
                 self.check_recorded(event)
             self.events.extend(new)

@@ -576,13 +576,14 @@ def _restriction_reminder() -> SearchStrategy[SendRestrictionReminder]:
 
 
 def expire_msp_commands(plan_id: UUID, *, now: datetime = EPOCH) -> SearchStrategy[ExpireMsp]:
-    """M18 ``ExpireMsp`` (usually the timer, acting as ``Role.SYSTEM``)."""
+    """M18 ``ExpireMsp`` (the timer records it through the library's own policies, as
+    ``Role.SYSTEM``; an application, as an approved decision maker)."""
     return _at(_expire_msp(), plan_id, now)
 
 
 @cache
 def _expire_msp() -> SearchStrategy[ExpireMsp]:
-    return _command(ExpireMsp, _actor(Role.SYSTEM))
+    return _command(ExpireMsp, _actor(Role.MSP_APPROVER))
 
 
 def add_msp_note_commands(plan_id: UUID, *, now: datetime = EPOCH) -> SearchStrategy[AddMspNote]:

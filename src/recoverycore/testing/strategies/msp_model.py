@@ -10,7 +10,7 @@ from typing import (
 )
 from zoneinfo import ZoneInfo
 
-from recoverycore.aggregates import msp
+from recoverycore.aggregates import authority_for, msp
 from recoverycore.aggregates.msp import (
     AddMspNote,
     ApproveMsp,
@@ -39,7 +39,7 @@ from recoverycore.aggregates.msp import (
     SendRestrictionReminder,
     WithdrawMsp,
 )
-from recoverycore.events import Actor
+from recoverycore.events import Actor, Role
 from recoverycore.events.msp import (
     Behaviour,
     ContactPoint,
@@ -388,18 +388,33 @@ class MspModel:
             blocks.add("MSP-R4")
         return frozenset(blocks)
 
+    def _authority(self, command: MspCommand) -> set[str]:
+        """The role table (X-A1 or its row's rule, X-A3): who may record the command, as an
+        application records it (``SYSTEM`` only through the library's own policies)."""
+        row = authority_for(type(command))
+        role = command.actor.role
+        if row is None:
+            return {"X-A1"}
+        if role == Role.SYSTEM:
+            return {"X-A3"}
+        return set() if role in row.allowed(self.config) else {row.rule_id}
+
     def expect(self, command: MspCommand, *, now: datetime) -> Expected:
         """What ``decide`` should do with ``command`` at ``now``."""
         occurred = command.occurred_at or now
         broken = {"MSP-A10"} if occurred > now else set()
+        if command.actor.role == Role.SYSTEM:
+            broken.add("X-A3")  # before the plan is looked up: SYSTEM is the policies' only
         if isinstance(command, RecordMsp):
-            broken |= {"MSP-A10"} if self.recorded else self._record_rules(command)
+            if self.recorded:
+                return Expected(frozenset(broken | {"MSP-A10"}))
+            broken |= self._authority(command) | self._record_rules(command)
             return Expected(frozenset(broken))
         if not self.recorded:
             return Expected(frozenset(broken), not_found=True)
         if self.terminal:
             return Expected(frozenset(broken | {"MSP-A1"}))
-        broken |= self._rules(command, occurred, now)
+        broken |= self._authority(command) | self._rules(command, occurred, now)
         if isinstance(command, _UNDER_THE_PLAN):
             acted = command.handed_at if isinstance(command, RecordPoliceHandDelivery) else occurred
             if self.local_date(acted) >= self.end_date:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from recoverycore.aggregates import msp
+from recoverycore.aggregates import authority_for, msp
 from recoverycore.aggregates.msp import (
     ApproveMsp,
     AttachFinalLetter,
@@ -79,6 +79,12 @@ def _legal(
     )
 
 
+def _allowed(command_type: type[MspCommand], config: MspConfig) -> frozenset[Role]:
+    """The roles the role table lets an application record ``command_type`` with."""
+    row = authority_for(command_type)
+    return (row.allowed(config) if row is not None else frozenset()) - {Role.SYSTEM}
+
+
 def _role_actors(roles: frozenset[Role], *, not_staff: str | None = None) -> SearchStrategy[Actor]:
     actor = st.sampled_from(sorted(roles)).flatmap(actors)
     return actor.filter(lambda a: a.staff_id != not_staff) if not_staff else actor
@@ -106,7 +112,7 @@ def progressing_commands(
     config = config or MspConfig()
     pid = state.id
     if state.status in msp.IN_FORCE and _local_date(now, config) >= state.end_date:
-        return _legal(ExpireMsp, pid, actors(Role.SYSTEM))
+        return _legal(ExpireMsp, pid, _role_actors(_allowed(ExpireMsp, config)))
     officer = actors(Role.OMC)
     deciders = _role_actors(config.decision_maker_roles)
     reviewers = _role_actors(config.reviewer_roles)
@@ -279,5 +285,5 @@ def closing_commands(
             _legal(CompleteReview, pid, _role_actors(config.reviewer_roles), outcome="END_EARLY")
         )
     if state.status in msp.IN_FORCE and _local_date(now, config) >= state.end_date:
-        options.append(_legal(ExpireMsp, pid, actors(Role.SYSTEM)))
+        options.append(_legal(ExpireMsp, pid, _role_actors(_allowed(ExpireMsp, config))))
     return st.one_of(options) if options else st.nothing()
