@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from recoverycore import RecoveryApp, RuleViolation, SimulatedClock
-from recoverycore.aggregates import CASE, DECIDERS, MSP, AnyDecider, Command, decider_for
+from recoverycore.aggregates import CASE, CUSTOMER, DECIDERS, MSP, AnyDecider, Command, decider_for
 from recoverycore.events import DomainEvent, Snapshot
 from recoverycore.persistence import OrjsonTranscoder, PydanticMapper
 from recoverycore.testing import given_for
@@ -29,6 +29,8 @@ from recoverycore.testing.strategies import (
     case_commands,
     case_histories,
     commands,
+    customer_commands,
+    customer_histories,
     events_of_type,
     histories,
 )
@@ -59,6 +61,10 @@ KITS: dict[AnyDecider, Kit] = {
     CASE: Kit(
         case_histories(max_steps=4).map(lambda h: Recorded(h.case_id, h.events, h.now)),
         lambda case_id, now: case_commands(case_id, now=now),
+    ),
+    CUSTOMER: Kit(
+        customer_histories().map(lambda h: Recorded(h.customer_id, h.events, h.now)),
+        lambda _customer_id, _now: customer_commands(),
     ),
 }
 MAPPER = PydanticMapper(transcoder=OrjsonTranscoder())

@@ -92,6 +92,11 @@ from recoverycore.testing.strategies.cmr_histories import (
 from recoverycore.testing.strategies.cmr_invariants import CaseInvariants
 from recoverycore.testing.strategies.cmr_machine import CaseLifecycle, CaseStateMachine
 from recoverycore.testing.strategies.cmr_values import CASE_ACTORS, CASE_ID
+from recoverycore.testing.strategies.customer import (
+    CustomerHistory,
+    customer_commands,
+    customer_histories,
+)
 from recoverycore.testing.strategies.events import _models, events_of_type, msp_events
 from recoverycore.testing.strategies.histories import History, Step, histories
 from recoverycore.testing.strategies.msp_commands import (
@@ -172,6 +177,7 @@ __all__ = [
     "CaseStateMachine",
     "CaseStep",
     "CommandStrategy",
+    "CustomerHistory",
     "Expected",
     "History",
     "MspModel",
@@ -192,7 +198,9 @@ __all__ = [
     "commands",
     "complete_review_commands",
     "contact_points",
+    "customer_commands",
     "customer_contacts",
+    "customer_histories",
     "events_of_type",
     "exotic_clean_text",
     "expire_msp_commands",
