@@ -72,9 +72,13 @@ def test_the_policies_follow_in_their_own_processes_and_a_restarted_one_resumes(
             app.handle(plan.approve())
             app.handle(case.allocate(crn=crn))
 
-            # A flag on the case reaches the MSP through two other processes.
+            # A flag on the case reaches the MSP (in the command's own transaction, with the
+            # policies following in their own processes).
             app.handle(case.flag(kind="SUICIDE_SELF_HARM", source="Customer spoke of self-harm"))
-            eventually(lambda: app.plan(plan.plan_id).safety_flags == ("SUICIDE_SELF_HARM",))
+            assert app.plan(plan.plan_id).safety_flags == ("SUICIDE_SELF_HARM",)
+            with FollowUpPolicy(env=env) as reader:
+                # The follow-up process is up and following before it is stopped.
+                eventually(lambda: bool(reader.follow_ups_of(plan.plan_id)))
 
             # The follow-up process is stopped, the upstream goes on, and a new process resumes.
             stop(processes.pop("follow-ups"))
