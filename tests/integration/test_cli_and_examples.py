@@ -175,9 +175,24 @@ def test_tick_makes_follow_ups_due_once_and_follow_ups_lists_them(tmp_path: Path
 def test_the_demo_shows_follow_ups_falling_due_as_its_clock_moves(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["demo", "--db", str(tmp_path / "demo.db")])
     assert result.exit_code == 0, result.output
-    section = result.output.split("3. Follow-ups")[1]
+    section = result.output.split("4. Follow-ups")[1]
     for word in ("Scheduled", "Completed", "Cancelled", "Due", "EMPLOYER_CONTACT"):
         assert word in section
+
+
+def test_the_demo_shows_a_restriction_blocking_a_call_and_a_flag_reaching_a_later_case(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(cli, ["demo", "--db", str(tmp_path / "demo.db")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    part = result.output.split("3. One customer")[1].split("4. Follow-ups")[0]
+    # The flag recorded on the MSP reaches the case allocated the next day...
+    assert "recorded CaseAllocated, VulnerabilityFlagRecorded" in part
+    assert "recorded PreCallSmsBlocked" in part
+    # ... and the write-only MSP refuses the case manager's call; the OMC makes it.
+    assert "refused X-R12" in part
+    assert "rules out a phone call from debt" in part
+    assert "recorded ContactAttempted" in part
 
 
 def test_tick_needs_a_time_with_its_offset(tmp_path: Path) -> None:
