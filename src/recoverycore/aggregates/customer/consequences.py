@@ -149,8 +149,10 @@ def record_consequences(
     flags = list(customer.flags) if customer else []
     for event in events:
         out.cause = event
-        if event.actor.role == Role.SYSTEM:
-            continue  # the customer's own flags, applied to this record
+        if event.actor.role == Role.SYSTEM and str(getattr(event, "source", "")).startswith(
+            CUSTOMER_SOURCE
+        ):
+            continue  # the customer's own flag, applied to this record
         if isinstance(event, m.MspVulnerabilityFlagRecorded | c.VulnerabilityFlagRecorded):
             kind = event.flag if isinstance(event, m.MspVulnerabilityFlagRecorded) else event.kind
             on_record = (
@@ -252,11 +254,15 @@ class FlagChange:
     reasons: tuple[str, ...] = ()
 
 
+CUSTOMER_SOURCE = "customer record: "
+"""How the source of a flag a plan or case holds from the customer's record begins."""
+
+
 def customer_source(flag: CustomerFlag) -> str:
     """How a plan or case names the customer flag it applies."""
     where = f" while working on {flag.raised_on}" if flag.raised_on else ""
     return (
-        f"customer record: {flag.kind.replace('_', ' ').lower()} flag {flag.flag_id} recorded "
+        f"{CUSTOMER_SOURCE}{flag.kind.replace('_', ' ').lower()} flag {flag.flag_id} recorded "
         f"by {flag.recorded_by} on {flag.recorded_on.isoformat()}{where}"
     )
 
