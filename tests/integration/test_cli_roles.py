@@ -18,7 +18,7 @@ def test_roles_as_json_lists_every_command_with_who_may_record_it() -> None:
 
     assert result.exit_code == 0
     rows = orjson.loads(result.stdout)
-    assert len(rows) == len(ROLE_TABLE) == 88
+    assert len(rows) == len(ROLE_TABLE) == 24 + 64 + 6  # plan, case and customer commands
     by_command = {(r["aggregate"], r["command"]): r for r in rows}
     approve = by_command["ManagedServicePlan", "ApproveMsp"]
     assert approve["roles"] == ["MSP_APPROVER"]
@@ -27,6 +27,7 @@ def test_roles_as_json_lists_every_command_with_who_may_record_it() -> None:
     assert by_command["ManagedServicePlan", "ExpireMsp"]["system"] is True
     assert by_command["CaseManagedRecovery", "DeclareArrangementNotReasonable"]["min_aps"] == "APS5"
     assert all(r["source"] and r["rule_id"] for r in rows)
+    assert "SOCIAL_WORKER" in by_command["Customer", "RecordSafetyFlag"]["roles"]
 
 
 def test_roles_as_text_fits_80_columns_without_cutting_anything() -> None:
