@@ -532,3 +532,16 @@ def test_a_new_plan_on_a_case_id_is_refused_as_an_id_in_use_not_a_conflict(
     with pytest.raises(RuleViolation) as twice:
         app.handle(c.allocate())  # the case's own kind: an id used twice is a rule (CMR-A2)
     assert twice.value.rule_id == "CMR-A2"
+
+
+def test_a_subclass_of_the_application_keeps_its_store_unless_it_names_another() -> None:
+    # eventsourcing names an application's tables after its class: on PostgreSQL a subclass
+    # would otherwise read and write tables of its own, silently apart from everyone else's.
+    class OfficeApp(RecoveryApp):
+        pass
+
+    class Elsewhere(RecoveryApp):
+        name = "Elsewhere"
+
+    assert OfficeApp.name == RecoveryApp.name
+    assert Elsewhere.name == "Elsewhere"

@@ -119,6 +119,16 @@ class RecoveryApp(
         # Lock, statement and idle-in-transaction timeouts (see STORE_TIMEOUTS).
         **STORE_TIMEOUTS,
     }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing names an application after its class, and the name picks its tables
+        # (and its environment variables): a subclass (an application's own RecoveryApp, a test
+        # double) keeps this store unless it names another on purpose.
+        given = "name" in cls.__dict__
+        super().__init_subclass__(**kwargs)
+        if not given:
+            cls.name = RECOVERY_APPLICATION
+
     snapshot_class = Snapshot
     SNAPSHOT_INTERVAL = "RECOVERYCORE_SNAPSHOT_INTERVAL"
     """Environment variable: take a snapshot every N events of a plan or case (default 100;
