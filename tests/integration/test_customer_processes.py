@@ -6,7 +6,6 @@ opens a plan or case for them. On SQLite (one file) and PostgreSQL.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -18,13 +17,13 @@ from uuid import UUID, uuid4
 import pytest
 import structlog
 
+from process_support import start, stop
 from recoverycore import RecoveryApp, RuleViolation, SimulatedClock
 from recoverycore.aggregates import Decider
 from recoverycore.events.msp import MspSmsBlocked, Restriction
 from recoverycore.persistence import sqlite_env
 from recoverycore.testing import case_builder, customer_builder, msp_builder
 
-SCRIPT = Path(sys.executable).with_name("recoverycore")
 CRN = "311 204 557J"
 
 
@@ -66,31 +65,12 @@ def run_writer(env: dict[str, str], body: str) -> None:
     assert done.returncode == 0, done.stderr.decode()
 
 
-def start_follower(which: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(SCRIPT), "follow", which, "--poll", "0.1"],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    assert process.returncode == 0, process.stderr.read().decode() if process.stderr else ""
-
-
 def test_flags_and_restrictions_reach_records_written_by_other_processes(
     env: dict[str, str],
 ) -> None:
     plan = msp_builder(plan_id=uuid4(), restrictions=(Restriction(kind="WRITE_ONLY"),))
     case = case_builder(case_id=uuid4(), sms_subscribed=True)
-    followers = [start_follower(which, env) for which in ("follow-ups", "safeguards", "recovery")]
+    followers = [start(which, env) for which in ("follow-ups", "safeguards", "recovery")]
     try:
         # Another process records and approves the write-only MSP.
         run_writer(

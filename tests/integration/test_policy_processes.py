@@ -2,60 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 import structlog
 
 from pgserver import PgServer
+from process_support import eventually, start, stop
 from recoverycore import RecoveryApp, SimulatedClock
 from recoverycore.application.policies import FollowUpPolicy
 from recoverycore.events.follow_ups import FollowUpScheduled
 from recoverycore.testing import case_builder, msp_builder
 
 pytestmark = pytest.mark.postgres
-SCRIPT = Path(sys.executable).with_name("recoverycore")
 
 
 @pytest.fixture(autouse=True)
 def _quiet() -> Iterator[None]:
     yield
     structlog.reset_defaults()
-
-
-def start(which: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(SCRIPT), "follow", which, "--poll", "0.1"],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    assert process.returncode == 0, process.stderr.read().decode() if process.stderr else ""
-
-
-def eventually(check: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("not reached in time")
 
 
 def test_the_policies_follow_in_their_own_processes_and_a_restarted_one_resumes(
