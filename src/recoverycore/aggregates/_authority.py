@@ -31,6 +31,7 @@ A new command gets a row by adding one line to :data:`ROLE_TABLE`, e.g.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -317,7 +318,10 @@ ROLE_TABLE: dict[type[Command], Authority] = {
     c.ExcludeFromHardshipSms: _row(CASE_TEAM, _case("8", _TEAM)),
     # Table 2
     c.RecordCapacityReview: _row(CASE_TEAM, _case("9", _TEAM)),
-    c.SendPreCallSms: _row(CASE_TEAM, _case("10", _TEAM)),
+    c.SendPreCallSms: _row(
+        CASE_TEAM | {Role.OMC, Role.PSSO},
+        _case("10", _TEAM) + "; the OMC/PSSO of an MSP in force, before their call (X-R12)",
+    ),
     c.RecordContactAttempt: _row(
         CASE_TEAM | {Role.OMC, Role.PSSO},
         _case("11", _TEAM) + "; the OMC/PSSO of an MSP in force, through whom contact the MSP "
@@ -537,12 +541,45 @@ def authorize(
     first = eyes.first(state, command)
     _require(
         d,
-        first is None or first != actor.staff_id or alone,
+        first is None or not same_staff(first, actor.staff_id) or alone,
         eyes.rule_id,
-        f"{actor.staff_id} is {eyes.against} and so cannot also approve {what.lower()}: "
-        "a second person decides.",
+        f"{actor.staff_id} is {eyes.against} and so cannot also decide on it "
+        f"({what.lower()}): a second person decides.",
         f"Ask another {role_words(allowed)} to make the decision.",
     )
+
+
+# Letters of other scripts that look like Latin ones (after case folding): a staff id typed
+# with them is the same person's.
+_LOOK_ALIKES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u", "ν": "v",
+        "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ɡ": "g", "ı": "i",
+    }
+)  # fmt: skip
+
+
+def staff_key(staff_id: str) -> str:
+    """The form two staff ids are compared in for four-eyes: Unicode compatibility form (NFKC:
+    fullwidth letters are letters), case folded, without spaces or invisible characters, every
+    dash a hyphen, and letters of other scripts that look like Latin ones read as Latin. So a
+    recorder cannot approve their own work by retyping their id (``so-1001``, ``ＳＯ－１００１``,
+    a Cyrillic ``О``)."""
+    folded = unicodedata.normalize("NFKC", staff_id).casefold().translate(_LOOK_ALIKES)
+    kept = []
+    for ch in folded:
+        category = unicodedata.category(ch)
+        if ch.isspace() or category in ("Cf", "Zs", "Zl", "Zp"):
+            continue
+        kept.append("-" if category == "Pd" else ch)
+    return "".join(kept)
+
+
+def same_staff(first: str, second: str) -> bool:
+    """Whether two staff ids name the same officer (see :func:`staff_key`)."""
+    return staff_key(first) == staff_key(second)
 
 
 class RoleRow(BaseModel):

@@ -30,6 +30,7 @@ __all__ = [
     "CUSTOMER_RECORD_NAMESPACE",
     "PROCEDURE",
     "STATE_TIME_ZONES",
+    "STATE_ZONES",
     "AustralianState",
     "CustomerEvent",
     "CustomerFlagCleared",
@@ -88,6 +89,18 @@ STATE_TIME_ZONES: dict[str, str] = {
 }
 """Each state's or territory's time zone (a place with its own, such as Broken Hill, NSW, on
 Adelaide time, is recorded with its zone given)."""
+
+STATE_ZONES: dict[str, frozenset[str]] = {
+    "ACT": frozenset({"Australia/Sydney", "Australia/Canberra"}),
+    "NSW": frozenset({"Australia/Sydney", "Australia/Broken_Hill", "Australia/Lord_Howe"}),
+    "NT": frozenset({"Australia/Darwin"}),
+    "QLD": frozenset({"Australia/Brisbane", "Australia/Lindeman"}),
+    "SA": frozenset({"Australia/Adelaide"}),
+    "TAS": frozenset({"Australia/Hobart"}),
+    "VIC": frozenset({"Australia/Melbourne"}),
+    "WA": frozenset({"Australia/Perth", "Australia/Eucla"}),
+}
+"""The time zones in use in each state or territory (IANA names)."""
 
 
 class CustomerEvent(DomainEvent):

@@ -17,6 +17,7 @@ from recoverycore.aggregates.customer import (
     CustomerFlagCleared,
     CustomerFlagRecorded,
     CustomerRegistered,
+    CustomerState,
     RestrictionsInForce,
     flag_changes,
     record_consequences,
@@ -211,3 +212,73 @@ def test_a_flag_raised_under_a_long_id_gets_a_customer_id_every_record_can_hold(
     [flag] = [e for e in customer if isinstance(e, CustomerFlagRecorded)]
     assert len(flag.flag_id) <= 100
     assert flag.record_flag_id == long_id
+
+
+# -- found by the hostile trial -------------------------------------------------------------------
+SMS_CASE = case_builder(sms_subscribed=True)
+
+
+def _write_only_record() -> CustomerState:
+    day = B.day(0).date()
+    return C.record(restrictions=[write_only("P-1", OMC, day, day + timedelta(days=90))])
+
+
+def test_under_a_write_only_plan_the_case_manager_writes_without_call_attempts_first() -> None:
+    scenario = B.onboarded().at(B.day(0, 10)).for_customer(_write_only_record())
+
+    assert scenario.refused(B.contact_attempt()).rule_id == "X-R12"
+    [letter] = scenario.when(B.q164())
+    assert letter.event_type == "LetterIssued"
+
+
+def test_under_a_write_only_plan_the_omc_sends_the_pre_call_sms_and_calls() -> None:
+    omc = SMS_CASE.case_manager.model_copy(update={"staff_id": "omc-1", "role": Role.OMC})
+    scenario = SMS_CASE.onboarded().at(SMS_CASE.day(0, 10)).for_customer(_write_only_record())
+
+    assert scenario.refused(SMS_CASE.pre_call_sms()).rule_id == "X-R12"
+    scenario = scenario.then(SMS_CASE.pre_call_sms(actor=omc)).later(minutes=5)
+    assert scenario.when(SMS_CASE.contact_attempt(actor=omc))
+
+
+def test_an_outbound_discussion_is_a_call_the_msp_and_the_representative_bind() -> None:
+    scenario = B.onboarded().at(B.day(0, 10))
+    outbound = B.discussion(direction="OUTBOUND")
+
+    assert scenario.for_customer(_write_only_record()).refused(outbound).rule_id == "X-R12"
+    represented = C.record(C.representative())
+    assert scenario.for_customer(represented).refused(outbound).rule_id == "X-R13"
+    assert scenario.for_customer(represented).when(B.discussion(direction="INBOUND"))
+
+
+def test_a_single_contact_plan_rules_out_the_case_managers_email() -> None:
+    day = B.day(0).date()
+    single = write_only("P-1", OMC, day, day + timedelta(days=90)) | {
+        "restrictions": (Restriction(kind="SINGLE_CONTACT_OMC_PSSO"),)
+    }
+    scenario = B.onboarded().at(B.day(0, 10)).for_customer(C.record(restrictions=[single]))
+
+    email = B.contact_attempt(channel="EMAIL", outcome="NO_ANSWER")
+    assert scenario.refused(email).rule_id == "X-R12"
+
+
+def test_a_plan_binds_recovery_until_its_end_date_not_on_it() -> None:
+    day = B.day(0).date()
+    ended_today = C.record(restrictions=[write_only("P-1", OMC, day - timedelta(days=90), day)])
+
+    assert B.onboarded().at(B.day(0, 10, 5)).for_customer(ended_today).when(B.contact_attempt())
+
+
+def test_a_representative_id_is_used_once_and_removed_with_reasons() -> None:
+    scenario = given_for(CUSTOMER, *C.events(C.representative(representative_id="R-1")))
+
+    assert scenario.refused(C.representative(representative_id="R-1")).rule_id == "X-A4"
+    assert scenario.refused(C.remove_representative()).rule_id == "X-A4"
+    reasons = ("The power of attorney was revoked on 1 March.",)
+    assert scenario.when(C.remove_representative(reasons=reasons))
+
+
+def test_a_time_zone_must_be_one_of_the_states() -> None:
+    scenario = given_for(CUSTOMER, *C.events(C.register()))
+
+    assert scenario.refused(C.location(state="WA", time_zone="Australia/Sydney")).rule_id == "X-A4"
+    assert scenario.when(C.location(state="NSW", time_zone="Australia/Broken_Hill"))

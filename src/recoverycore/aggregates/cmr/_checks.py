@@ -225,11 +225,13 @@ def _contact_allowed(
         )
 
 
-_BY_RESTRICTION_OR_REPRESENTATIVE = frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"})
+_BY_RESTRICTION_OR_REPRESENTATIVE = frozenset(
+    {"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE", "EMAIL"}
+)
 # Which recovery contact each MSP restriction rules out (X-R12): writing is always open.
 _FORBIDDEN: dict[str, frozenset[str]] = {
     "WRITE_ONLY": frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"}),
-    "SINGLE_CONTACT_OMC_PSSO": frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE"}),
+    "SINGLE_CONTACT_OMC_PSSO": frozenset({"PHONE", "SMS", "VOICEMAIL", "FACE_TO_FACE", "EMAIL"}),
     "FULL_FACE_TO_FACE": frozenset({"FACE_TO_FACE"}),
     "PARTIAL_FACE_TO_FACE": frozenset({"FACE_TO_FACE"}),
     "PHONE_ONLY": frozenset({"FACE_TO_FACE"}),
@@ -239,6 +241,7 @@ _CHANNEL_WORDS = {
     "SMS": "SMS",
     "VOICEMAIL": "voicemail",
     "FACE_TO_FACE": "face-to-face contact",
+    "EMAIL": "email",
 }
 
 
@@ -260,8 +263,8 @@ def _restrictions_allow(c: _Ctx, channel: str, day: date) -> None:
         c.d.require(
             actor.staff_id == contact.staff_id,
             "X-R12",
-            f"The customer's MSP {plan.plan_id} ({named}, in force "
-            f"{plan.start_date.isoformat()} to {plan.end_date.isoformat()}) rules out a "
+            f"The customer's MSP {plan.plan_id} ({named}, in force from "
+            f"{plan.start_date.isoformat()} until {plan.end_date.isoformat()}) rules out a "
             f"{_CHANNEL_WORDS[channel]} from debt recovery.",
             f"Write to the customer, or go through their {contact.role} {contact.name} "
             f"({contact.staff_id}, {contact.phone}).",

@@ -80,8 +80,11 @@ def _sms_blocked_by(s: CaseState) -> tuple[str, str] | None:
     return None
 
 
-@_handles(SendPreCallSms, "T2.S3")
+@_handles(SendPreCallSms, "T2.S3", case_team=False)
 def _pre_call_sms(s: CaseState, cmd: SendPreCallSms, c: _Ctx) -> None:
+    # CMR-R1, except for the OMC/PSSO of an MSP in force, as for the call itself (X-R12).
+    if not _through_the_msp_contact(c, c.d.occurred_at.astimezone(c.customer_zone).date()):
+        _assigned(c.d, s)
     c.d.require(
         s.sms_subscribed,
         "CMR-A3",
@@ -301,6 +304,17 @@ def _issue_letter(
     )
 
 
+def _calls_ruled_out(c: _Ctx) -> bool:
+    """Whether the customer's MSP in force rules out the case manager's calls (X-R12)."""
+    if c.customer is None or _through_the_msp_contact(c, c.today):
+        return False
+    return any(
+        r.kind in ("WRITE_ONLY", "SINGLE_CONTACT_OMC_PSSO")
+        for plan in c.customer.restrictions_on(c.today)
+        for r in plan.restrictions
+    )
+
+
 def _letter_choice(c: _Ctx, s: CaseState, aware: bool, code: str) -> None:
     d = c.d
     if code == "Q164":
@@ -318,8 +332,11 @@ def _letter_choice(c: _Ctx, s: CaseState, aware: bool, code: str) -> None:
             "Send the Q164 contact letter first.",
         )
     engaged = any(x.actual for x in s.contacts if x.channel == "PHONE")
+    # The customer's MSP rules calls out for the case manager (X-R12): writing is the way, and
+    # no call attempts can come first.
+    calls_ruled_out = _calls_ruled_out(c)
     d.require(
-        engaged or _genuine_attempts(s) >= 2,
+        engaged or calls_ruled_out or _genuine_attempts(s) >= 2,
         "CMR-A4",
         "A contact letter follows 2 genuine contact attempts on all available numbers.",
         "Make 2 genuine call attempts (e.g. one morning, one afternoon) first.",
@@ -354,6 +371,10 @@ def _discussion(s: CaseState, cmd: RecordDiscussion, c: _Ctx) -> None:
         "The customer's identity was not confirmed before discussing the debt.",
         "Safeguard privacy first: confirm identity (proof of record ownership).",
     )
+    if cmd.direction == "OUTBOUND":
+        # An outbound discussion is a call made: the customer's MSP and representatives bind it.
+        _restrictions_allow(c, "PHONE", c.d.occurred_at.astimezone(c.customer_zone).date())
+        _not_represented(c, "call the customer to discuss the debt")
     c.d.emit(
         DebtDiscussed,
         direction=cmd.direction,

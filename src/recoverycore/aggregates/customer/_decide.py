@@ -32,6 +32,7 @@ from recoverycore.events import Role
 from recoverycore.events.customer import (
     PROCEDURE,
     STATE_TIME_ZONES,
+    STATE_ZONES,
     CustomerEvent,
     CustomerFlagCleared,
     CustomerFlagRecorded,
@@ -126,6 +127,12 @@ def _clear(s: CustomerState, c: ClearSafetyFlag, x: _Ctx) -> None:
 
 @HANDLERS.handles(RecordRepresentative, "S-MSP S1")
 def _represent(s: CustomerState, c: RecordRepresentative, x: _Ctx) -> None:
+    x.d.require(
+        s.representative(c.representative_id) is None,
+        "X-A4",
+        f"Representative {c.representative_id} is already recorded for the customer.",
+        "Give the new representative their own id, or remove the old record first (with reasons).",
+    )
     through = c.contact_through if c.contact_through is not None else c.kind != "PPE"
     x.d.emit(
         RepresentativeRecorded,
@@ -148,18 +155,24 @@ def _unrepresent(s: CustomerState, c: RemoveRepresentative, x: _Ctx) -> None:
         + (", ".join(r.representative_id for r in s.representatives) or "there are none")
         + ".",
     )
+    x.d.require(
+        len(" ".join(r.strip() for r in c.reasons).strip()) >= 10,
+        "X-A4",
+        "No reasons are recorded for removing the representative.",
+        "Record why they no longer act for the customer (the authority ended, revoked, ...).",
+    )
     x.d.emit(RepresentativeRemoved, representative_id=c.representative_id)
 
 
 @HANDLERS.handles(RecordCustomerLocation, "X-R6 (ACCC contact hours, customer's local time)")
 def _locate(s: CustomerState, c: RecordCustomerLocation, x: _Ctx) -> None:
     zone = c.time_zone or STATE_TIME_ZONES[c.state]
+    allowed = STATE_ZONES[c.state]
     x.d.require(
-        zone.startswith("Australia/") and _known_zone(zone),
+        zone in allowed and _known_zone(zone),
         "X-A4",
-        f"'{zone}' is not an Australian time zone.",
-        "Give the customer's IANA time zone, such as Australia/Perth, or leave it out to use "
-        "the state's.",
+        f"'{zone}' is not a time zone of {c.state}.",
+        f"Give one of {', '.join(sorted(allowed))}, or leave it out to use {c.state}'s.",
     )
     x.d.emit(CustomerLocationRecorded, state=c.state, time_zone=zone)
 

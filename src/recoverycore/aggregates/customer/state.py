@@ -59,7 +59,9 @@ class PlanRestrictions(_Value):
     end_date: date
 
     def in_force_on(self, day: date) -> bool:
-        return self.start_date <= day <= self.end_date
+        """From the start date, until the end date (on it the plan is no longer in force,
+        MSP-A11)."""
+        return self.start_date <= day < self.end_date
 
 
 class Representative(_Value):
