@@ -337,3 +337,21 @@ def app_refusal(app: RecoveryApp, command: object) -> RuleViolation:
     with pytest.raises(RuleViolation) as refused:
         app.handle(command)  # type: ignore[call-overload]
     return refused.value
+
+
+def test_a_plan_does_not_clear_several_flags_of_the_person_at_once(app: RecoveryApp) -> None:
+    # Hostile trial: one clear on the MSP wiped a case's flag and the record's flag together.
+    office = Office(app)
+    office.at(0, 9).allocate()
+    office.at(0, 10).record_plan()
+    app.handle(office.case.flag(kind="SUICIDE_SELF_HARM", source="On a call", flag_id="F-1"))
+    app.handle(office.customer.flag(kind="SUICIDE_SELF_HARM", flag_id="F-2"))
+    office.at(1)
+
+    refusal = app_refusal(app, office.plan_clear("SUICIDE_SELF_HARM"))
+    app.handle(office.customer.clear(flag_id="F-2"))
+
+    assert refusal.rule_id == "MSP-A3"
+    assert "F-2" in refusal.reason
+    assert app.plan(office.plan.plan_id).safety_flags == ("SUICIDE_SELF_HARM",)
+    assert [f.flag_id for f in app.case(office.case.case_id).flags] == ["F-1"]

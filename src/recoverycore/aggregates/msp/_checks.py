@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import get_args
 
 from recoverycore.aggregates._decider import Decision
+from recoverycore.aggregates.customer.state import CustomerState
 from recoverycore.aggregates.msp.commands import _Letter
 from recoverycore.aggregates.msp.state import MspConfig, MspState
 from recoverycore.events.msp import CallTopic, DeliveryMethod, IncidentRef, LetterPolicyVersion
@@ -15,9 +16,13 @@ from recoverycore.events.msp import CallTopic, DeliveryMethod, IncidentRef, Lett
 class _Ctx:
     """What an MSP handler needs besides the state and the command."""
 
-    def __init__(self, d: Decision, config: MspConfig) -> None:
+    def __init__(
+        self, d: Decision, config: MspConfig, customer: CustomerState | None = None
+    ) -> None:
         self.d = d
         self.config = config
+        self.customer = customer
+        """The customer's record, as the application supplies it (``None``: none yet)."""
 
 
 CALL_CHECKLIST: frozenset[CallTopic] = frozenset(get_args(CallTopic))

@@ -17,6 +17,7 @@ from recoverycore.aggregates._decider import (
     decide_with,
     time_zone,
 )
+from recoverycore.aggregates.customer.state import CustomerState
 from recoverycore.aggregates.msp._checks import _Ctx
 from recoverycore.aggregates.msp._expiry import in_force_on_action_date
 from recoverycore.aggregates.msp.commands import MspCommand
@@ -59,6 +60,7 @@ def decide(
     now: AwareDatetime,
     config: MspConfig = DEFAULT_CONFIG,
     internal: bool = False,
+    customer: CustomerState | None = None,
 ) -> list[MspEvent]:
     """The events ``command`` records on the plan, or :class:`RuleViolation` if refused.
 
@@ -75,6 +77,6 @@ def decide(
         zone=time_zone(config.time_zone),
         config=config,
         internal=internal,
-        context=lambda d: _Ctx(d, config),
+        context=lambda d: _Ctx(d, config, customer),
     )
     return cast(list[MspEvent], events)

@@ -19,7 +19,14 @@ __all__ = ["MSP"]
 def _decide_plan(
     state: MspState | None, command: MspCommand, context: DecideContext[MspConfig]
 ) -> list[MspEvent]:
-    return decide(state, command, now=context.now, config=context.config, internal=context.internal)
+    return decide(
+        state,
+        command,
+        now=context.now,
+        config=context.config,
+        internal=context.internal,
+        customer=context.customer,
+    )
 
 
 def _plan_flag(state: MspState, request: FlagRequest) -> MspCommand | None:

@@ -178,6 +178,17 @@ def _clear_flag(s: MspState, c: ClearVulnerabilityFlag, x: _Ctx) -> None:
         "Ask a social worker or decision maker to review and clear it.",
     )
     _justified(x.d, x.config, "clear the safety flag")
+    if c.actor.role != Role.SYSTEM and x.customer is not None:
+        # The plan shows one flag of each kind; the person may hold several (raised on their
+        # cases or record). Clearing here clears the person's one flag, never several unseen.
+        same = [f.flag_id for f in x.customer.flags if f.kind == c.flag]
+        x.d.require(
+            len(same) <= 1,
+            "MSP-A3",
+            f"The customer's record holds {len(same)} {c.flag.replace('_', ' ').lower()} "
+            f"flags ({', '.join(same)}): clearing on the plan would clear them all.",
+            "Clear each on the customer's record by its id (ClearSafetyFlag), after assessing it.",
+        )
     x.d.emit(MspVulnerabilityFlagCleared, flag=c.flag)
 
 
