@@ -139,10 +139,25 @@ def _marked(annotation: Any) -> bool:
     return any(arg is IDENTIFIER or _marked(arg) for arg in get_args(annotation))
 
 
+_STAFF_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]*")
+"""A staff id as HR systems issue them: ASCII letters and digits, with dots, hyphens,
+underscores, colons, at signs and slashes between."""
+
+
 def check_command(command: BaseModel) -> None:
     """Refuse (:class:`InvalidCommand`, naming the field) any value of ``command`` that cannot
     be recorded exactly or is outside the plausible range."""
     _check_model(command, "", _Budget())
+    actor = getattr(command, "actor", None)
+    staff_id = getattr(actor, "staff_id", None)
+    if isinstance(staff_id, str) and not _STAFF_ID.fullmatch(staff_id):
+        raise InvalidCommand(
+            "actor.staff_id",
+            f"{staff_id!r} is not a staff id: only ASCII letters and digits, with . _ - : @ / "
+            "between them (a look-alike letter or an invisible character would let one person "
+            "pass for another).",
+            "Give the officer's staff id as the HR system issued it.",
+        )
 
 
 def _check_model(model: BaseModel, path: str, budget: _Budget) -> None:

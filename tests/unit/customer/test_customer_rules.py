@@ -282,3 +282,29 @@ def test_a_time_zone_must_be_one_of_the_states() -> None:
 
     assert scenario.refused(C.location(state="WA", time_zone="Australia/Sydney")).rule_id == "X-A4"
     assert scenario.when(C.location(state="NSW", time_zone="Australia/Broken_Hill"))
+
+
+def test_a_record_flag_id_may_not_reuse_the_id_a_case_gave_its_own_flag() -> None:
+    # Re-trial: case flag F-1 and a record flag F-1 became one flag on the case, and one clear
+    # there cleared both.
+    events = list(B.onboarded().then(B.flag(flag_id="F-1")).events)
+    after = CASE.fold(events)
+    before = CASE.fold(events[:-1])
+    assert after is not None
+    customer = record_consequences(
+        None, customer_id=C.customer_id, crn=C.crn, before=before, after=after, events=events[-1:]
+    )
+    scenario = given_for(CUSTOMER, *customer)
+
+    assert scenario.refused(C.flag(flag_id="F-1")).rule_id == "X-A4"
+
+
+def test_a_representative_id_retyped_is_the_same_representative() -> None:
+    scenario = given_for(CUSTOMER, *C.events(C.representative(representative_id="R-1")))
+    reasons = ("The nominee arrangement ended on 1 March.",)
+
+    for typed in ("r-1", "R\u20111", "R1", "R_1", "R-\u0661"):
+        assert scenario.refused(C.representative(representative_id=typed)).rule_id == "X-A4"
+    [removed] = scenario.when(C.remove_representative(representative_id="r1", reasons=reasons))
+    assert CUSTOMER.fold([removed], scenario.state) is not None
+    assert CUSTOMER.fold([removed], scenario.state).representatives == ()  # type: ignore[union-attr]

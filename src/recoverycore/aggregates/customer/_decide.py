@@ -80,9 +80,14 @@ def _register(s: None, c: RegisterCustomer, x: _Ctx) -> None:
 @HANDLERS.handles(RecordSafetyFlag, "S-MSP S2, S-CMR T2.S2")
 def _flag(s: CustomerState, c: RecordSafetyFlag, x: _Ctx) -> None:
     x.d.require(
-        s.flag(c.flag_id) is None and c.flag_id not in s.cleared_flags,
+        s.flag(c.flag_id) is None
+        and c.flag_id not in s.cleared_flags
+        # A flag raised on a plan or case keeps its id there: the same id for another flag
+        # would make the two one flag on that record (and one clear would clear both).
+        and all(f.record_flag_id != c.flag_id for f in s.flags),
         "X-A4",
-        f"Flag id {c.flag_id} is already used on the customer's record.",
+        f"Flag id {c.flag_id} is already used on the customer's record or one of their "
+        "plans and cases.",
         "Give the flag its own id.",
     )
     x.d.emit(
@@ -147,8 +152,8 @@ def _represent(s: CustomerState, c: RecordRepresentative, x: _Ctx) -> None:
 
 @HANDLERS.handles(RemoveRepresentative, "S-MSP S1")
 def _unrepresent(s: CustomerState, c: RemoveRepresentative, x: _Ctx) -> None:
-    x.d.require(
-        s.representative(c.representative_id) is not None,
+    found = x.d.required(
+        s.representative(c.representative_id),
         "X-A4",
         f"No representative {c.representative_id} is recorded for the customer.",
         "Name a recorded representative: "
@@ -161,7 +166,7 @@ def _unrepresent(s: CustomerState, c: RemoveRepresentative, x: _Ctx) -> None:
         "No reasons are recorded for removing the representative.",
         "Record why they no longer act for the customer (the authority ended, revoked, ...).",
     )
-    x.d.emit(RepresentativeRemoved, representative_id=c.representative_id)
+    x.d.emit(RepresentativeRemoved, representative_id=found.representative_id)
 
 
 @HANDLERS.handles(RecordCustomerLocation, "X-R6 (ACCC contact hours, customer's local time)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from uuid import UUID
 
@@ -20,6 +21,18 @@ __all__ = [
     "PlanRestrictions",
     "Representative",
 ]
+
+
+def id_key(identifier: str) -> str:
+    """The form two ids an officer typed are compared in: letters and digits only (digits of any
+    script as their value), compatibility form, case folded."""
+    kept = []
+    for ch in unicodedata.normalize("NFKC", identifier).casefold():
+        if ch.isdecimal():
+            kept.append(str(unicodedata.decimal(ch)))
+        elif ch.isalnum():
+            kept.append(ch)
+    return "".join(kept)
 
 
 class CustomerConfig(BaseModel):
@@ -103,9 +116,10 @@ class CustomerState(_Value):
         return tuple(r for r in self.representatives if r.contact_through)
 
     def representative(self, representative_id: str) -> Representative | None:
-        return next(
-            (r for r in self.representatives if r.representative_id == representative_id), None
-        )
+        """The representative recorded under ``representative_id`` (or under the same id
+        retyped: case, separators, other digit forms)."""
+        key = id_key(representative_id)
+        return next((r for r in self.representatives if id_key(r.representative_id) == key), None)
 
     def linked(self, record_id: UUID | str) -> bool:
         return any(r == str(record_id) for r, _ in self.records)
